@@ -1,0 +1,10 @@
+#pragma once
+
+namespace napkin::cli {
+
+/// Each command gets the whole argv; argv[1] is the command name and
+/// argv[2] its sub-command. Returns an ExitCode.
+int runCertCommand(int argc, char **argv);
+int runSmimeCommand(int argc, char **argv);
+
+} // namespace napkin::cli

@@ -1,0 +1,38 @@
+# Project-wide compile settings applied per target, so that third-party code
+# pulled in through find_package never inherits our -Werror.
+
+if(NAPKIN_SANITIZE)
+    # Applied globally: a sanitized library linked into an unsanitized
+    # executable (or the reverse) gives false reports or link errors.
+    add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                        -fno-sanitize-recover=undefined)
+    add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(napkin_defaults target)
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                           -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+                           -Wimplicit-fallthrough -Wformat=2)
+    if(NAPKIN_WERROR)
+        target_compile_options(${target} PRIVATE -Werror)
+    endif()
+    target_compile_definitions(${target} PRIVATE QT_NO_KEYWORDS QT_NO_CAST_FROM_ASCII
+                               OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
+endfunction()
+
+# One test executable per unit: napkin_add_test(NAME test_x SOURCES ... LIBS ...)
+function(napkin_add_test)
+    cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+    add_executable(${T_NAME} ${T_SOURCES})
+    napkin_defaults(${T_NAME})
+    target_link_libraries(${T_NAME} PRIVATE ${T_LIBS})
+    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    if(NOT T_TIMEOUT)
+        set(T_TIMEOUT 120)
+    endif()
+    set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT}
+        ENVIRONMENT "NAPKIN_SOURCE_DIR=${PROJECT_SOURCE_DIR};NAPKIN_BINARY_DIR=${PROJECT_BINARY_DIR};QT_QPA_PLATFORM=offscreen;ASAN_OPTIONS=detect_leaks=0")
+    if(T_LABELS)
+        set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
+    endif()
+endfunction()
