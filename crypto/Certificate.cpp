@@ -302,12 +302,14 @@ SystemTime Certificate::notAfter() const {
 }
 
 Result<void, CryptoError> Certificate::checkValidAt(SystemTime when) const {
-    time_t t = std::chrono::system_clock::to_time_t(when);
-    if (X509_cmp_time(X509_get0_notBefore(m_cert.get()), &t) > 0) {
+    // RFC 5280 §4.1.2.5: both bounds are inclusive. X509_cmp_time treats the
+    // notAfter second itself as expired, so compare whole seconds here.
+    auto t = std::chrono::time_point_cast<std::chrono::seconds>(when);
+    if (t < notBefore()) {
         return fail(
             CryptoError{CryptoErrc::CertificateNotYetValid, "the certificate is not valid yet"});
     }
-    if (X509_cmp_time(X509_get0_notAfter(m_cert.get()), &t) < 0) {
+    if (t > notAfter()) {
         return fail(CryptoError{CryptoErrc::CertificateExpired, "the certificate has expired"});
     }
     return {};

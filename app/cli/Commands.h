@@ -6,5 +6,7 @@ namespace napkin::cli {
 /// argv[2] its sub-command. Returns an ExitCode.
 int runCertCommand(int argc, char **argv);
 int runSmimeCommand(int argc, char **argv);
+int runCertsCommand(int argc, char **argv);
+int runAgentCommand(int argc, char **argv);
 
 } // namespace napkin::cli

@@ -17,26 +17,75 @@ Usage: napkin-cli <command> <sub-command> [options]
 Device certificates
   cert new --aor sip:USER@DOMAIN [--key ec|rsa] [--rsa-bits 2048|3072]
            [--days N | --hours N] [--name "Display Name"] [--instance urn:uuid:...]
-           [--out DIR]
-      Generates a key and a short-lived self-signed certificate for the address.
-      Writes DIR/cert.pem and DIR/key.pem (mode 0600; DIR defaults to ".")
-      and prints the certificate's SHA-256 fingerprint.
+           [--out DIR] [--force]
+      Generates a key and a short-lived self-signed certificate for the address
+      (EC P-256 unless --key rsa; 7 days unless --days or --hours, 1 hour..90 days).
+      Writes DIR/cert.pem and DIR/key.pem (mode 0600; DIR defaults to "." and is
+      created if missing; an existing key.pem is only replaced with --force)
+      and prints the certificate's SHA-256 fingerprint, then the same in groups of four.
   cert show FILE
-      Prints the address, instance, validity, key and fingerprint of a certificate.
+      Prints the address, instance, validity, key and fingerprint of a certificate
+      (of each one, if FILE holds several; "-" reads standard input).
 
 S/MIME (RFC 5751; output readable by 'openssl cms -inform SMIME')
   smime sign --cert C --key K [--in F] [--out F]
       Input: a MIME entity (headers, blank line, body). Output: the entity
-      signed as multipart/signed with its Content-Type header.
+      signed as multipart/signed (SHA-256, detached CMS with the certificate
+      and signing time) with its Content-Type header.
   smime verify --signers SET.pem [--in F] [--out F]
       Checks the signature against the certificates in SET.pem only (never the
-      system CA store). Prints the signer's fingerprint on standard error and
-      writes the signed entity to --out if given.
+      system CA store). Prints "verified: FINGERPRINT ADDRESS" on standard
+      error and writes the signed entity to the output; exits 1 with the
+      reason if the signature is bad or the signer is not in SET.pem.
   smime encrypt --to C1.pem [--to C2.pem ...] [--cbc] [--in F] [--out F]
       Encrypts a MIME entity for every recipient (AES-128-GCM AuthEnvelopedData;
-      --cbc for AES-128-CBC EnvelopedData).
+      --cbc for AES-128-CBC EnvelopedData). Output: application/pkcs7-mime
+      in base64.
   smime decrypt --cert C --key K [--in F] [--out F]
-      Decrypts application/pkcs7-mime for this device's key.
+      Decrypts application/pkcs7-mime for this device's key and writes the
+      MIME entity inside.
+
+Certificate service (draft-jennings-sipping-certs)
+  certs fetch sip:USER@DOMAIN [--dns IP[:PORT]] [--ca FILE] [--config FILE]
+              [--timeout S] [--json]
+      Finds DOMAIN's certificate service (DNS SRV _certificates._tcp.DOMAIN,
+      else certificates.DOMAIN:443), checks that its TLS certificate is trusted
+      (system CAs plus --ca) and names DOMAIN itself, and prints the address's
+      device certificates. Certificates for another address, not self-signed
+      or expired are dropped and reported on standard error. --dns asks only
+      that server (for the SRV and the address lookups).
+  certs enroll --config PROFILE [--json]
+      Enrols this device's certificate with the account's password (HTTP
+      Digest), then checks the own address and reports unknown devices ("!").
+  certs list --config PROFILE [--json]
+      The devices on the own address: "*" this device, "!" not enrolled from
+      here and not acknowledged.
+  certs revoke --config PROFILE --fingerprint sha256:HEX
+  certs acknowledge --config PROFILE --fingerprint sha256:HEX
+      Removes a device from the service / accepts it as known (locally).
+  PROFILE is the account's INI file, shared with the app: [account] aor,
+  password or password_file, username; [network] dns_server, ca_file;
+  [certificates] lifetime_days or lifetime_hours, cache_ttl, key_storage
+  (file|none), state_dir. --verbose shows the engine's log.
+
+Secure calls (a headless device)
+  agent --config PROFILE [--auto-answer [--answer-delay MS]]
+        [--call sip:USER@DOMAIN [--via URI] [--call-delay S]] [--hangup-after S]
+        [--duration S] [--play IN.wav] [--record OUT.wav] [--no-audio]
+      Enrols this device's certificate, registers, and answers and places calls
+      whose identity is signed and whose media keys travel encrypted (S/MIME).
+      Prints one JSON object per line on standard output, each with "t" (ms
+      since start) and "event": registered, enrolled, incoming, identity
+      (verdict verified | verified-new-device | unsigned | failed, signer
+      fingerprint, instance, vouching domain), call_state, media (codec, srtp,
+      "e2e": true|false; later "flowing" when SRTP arrives), ended, error. Logs
+      go to standard error. --play sends a WAV file, --record writes what
+      arrives; --no-audio agrees on keys without any media. --via sends
+      the INVITE to URI instead of the address's domain (a direct call).
+      Stops cleanly (calls ended, unregistered) on SIGINT/SIGTERM or after
+      --duration. The profile's [sip] section: listen, listen_tls, transport
+      (udp|tcp|tls), tls_dir, registration_expiry, media_address; [calls]:
+      require_end_to_end, ring_on_failed.
 
 Input defaults to standard input and output to standard output.
 
@@ -45,6 +94,13 @@ Exit codes
   1  the operation failed: bad or unknown signature, not encrypted for this key...
   2  wrong usage: unknown command or option, missing argument
   3  an input file is missing, unreadable or malformed
+  10 certs: no certificate service for the domain, or DNS failed
+  11 certs: the service refused the connection or did not answer in time
+  12 certs: the service's TLS certificate is untrusted or names another domain
+  13 certs: the service answered with an HTTP error or a broken answer
+  14 certs: the set is malformed or holds no usable certificate
+  15 certs: wrong password, or not allowed to act for this address
+  16 certs: the service refused the certificate (its policy)
 
 Options
   -h, --help     this text
@@ -73,6 +129,12 @@ int main(int argc, char **argv) {
     }
     if (cmd == "smime") {
         return runSmimeCommand(argc, argv);
+    }
+    if (cmd == "certs") {
+        return runCertsCommand(argc, argv);
+    }
+    if (cmd == "agent") {
+        return runAgentCommand(argc, argv);
     }
     std::cerr << "napkin-cli: unknown command '" << cmd << "' (try napkin-cli --help)\n";
     return ExitUsage;

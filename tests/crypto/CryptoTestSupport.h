@@ -8,5 +8,7 @@
 #include <string>
 
 namespace napkin::crypto {
-inline char *toString(CryptoErrc code) { return qstrdup(std::string(errcName(code)).c_str()); }
+inline char *toString(CryptoErrc code) {
+    return qstrdup(std::string(errcName(code)).c_str());
+}
 } // namespace napkin::crypto

@@ -1,0 +1,21 @@
+#include "media/MediaLog.h"
+
+#include <atomic>
+
+namespace napkin::media {
+
+namespace {
+std::atomic<LogSink> g_sink{nullptr};
+}
+
+void setLogSink(LogSink sink) {
+    g_sink.store(sink);
+}
+
+void mediaLog(LogLevel level, std::string_view message) {
+    if (LogSink sink = g_sink.load()) {
+        sink(level, message);
+    }
+}
+
+} // namespace napkin::media

@@ -1,0 +1,102 @@
+#include "sipcore/CallPolicy.h"
+
+namespace napkin::sip {
+
+namespace {
+
+IncomingDecision reject(int status, std::string phrase, std::string reason) {
+    IncomingDecision d;
+    d.action = IncomingDecision::Action::Reject;
+    d.status = status;
+    d.phrase = std::move(phrase);
+    d.reason = std::move(reason);
+    return d;
+}
+
+IncomingDecision ring(bool endToEnd, std::string reason) {
+    IncomingDecision d;
+    d.action = IncomingDecision::Action::Ring;
+    d.endToEnd = endToEnd;
+    d.reason = std::move(reason);
+    return d;
+}
+
+} // namespace
+
+IncomingDecision decideIncoming(const IdentityVerdict &caller, BodyKind inviteBody,
+                                bool haveIdentity, const PolicySettings &settings) {
+    if (inviteBody == BodyKind::Other || inviteBody == BodyKind::Encrypted) {
+        return reject(415, "Unsupported Media Type",
+                      "the INVITE carries a body that is neither SDP nor a signed identity");
+    }
+    switch (caller.kind) {
+    case IdentityVerdict::Kind::Failed:
+        if (settings.ringOnFailed && !settings.requireEndToEnd) {
+            return ring(false, "the caller's identity check FAILED: " + caller.reason);
+        }
+        return reject(403, "Caller Identity Check Failed",
+                      "the caller's identity check failed: " + caller.reason);
+    case IdentityVerdict::Kind::Unsigned:
+        if (settings.requireEndToEnd) {
+            return reject(488, "End-to-End Security Required",
+                          "this device only accepts end-to-end secured calls, and the caller's "
+                          "identity is not signed (" +
+                              caller.reason + ")");
+        }
+        return ring(false, "not end-to-end: " + caller.reason);
+    case IdentityVerdict::Kind::Verified:
+    case IdentityVerdict::Kind::VerifiedNewDevice:
+        break;
+    }
+    if (inviteBody == BodyKind::PlainSdp) {
+        // A signed INVITE never carries SDP in clear: the keys would be
+        // visible to every proxy. Treat it like an unsigned call.
+        if (settings.requireEndToEnd) {
+            return reject(488, "End-to-End Security Required",
+                          "the INVITE carries its SDP in clear");
+        }
+        return ring(false, "not end-to-end: the caller sent its SDP in clear");
+    }
+    if (!haveIdentity) {
+        if (settings.requireEndToEnd) {
+            return reject(480, "No Device Certificate",
+                          "this device has no enrolled certificate to sign its answer with");
+        }
+        return ring(false,
+                    "not end-to-end: this device has no enrolled certificate to answer with");
+    }
+    return ring(true, {});
+}
+
+AnswerDecision decideAnswer(const IdentityVerdict &callee, BodyKind answerBody, bool signedInvite,
+                            const PolicySettings &settings) {
+    AnswerDecision d;
+    if (answerBody == BodyKind::Empty || answerBody == BodyKind::Other ||
+        answerBody == BodyKind::Encrypted) {
+        d.reason = "the answer carries no usable session description";
+        return d;
+    }
+    if (callee.kind == IdentityVerdict::Kind::Failed) {
+        d.reason = "the answering device's identity check failed: " + callee.reason;
+        return d;
+    }
+    const bool e2e = callee.verified() && answerBody == BodyKind::Signed && signedInvite;
+    if (!e2e) {
+        std::string why = callee.kind == IdentityVerdict::Kind::Unsigned && !callee.reason.empty()
+                              ? callee.reason
+                          : !signedInvite ? std::string("this device could not sign its INVITE")
+                                          : std::string("the answer is not signed");
+        if (settings.requireEndToEnd) {
+            d.reason = "end-to-end security is required, and " + why;
+            return d;
+        }
+        d.action = AnswerDecision::Action::Proceed;
+        d.reason = "not end-to-end: " + why;
+        return d;
+    }
+    d.action = AnswerDecision::Action::Proceed;
+    d.endToEnd = true;
+    return d;
+}
+
+} // namespace napkin::sip

@@ -1,0 +1,50 @@
+#pragma once
+
+// What to do with a call given what its identity check proved: ring, reject,
+// carry on without end-to-end protection (saying so), or hang up. Pure
+// decisions, so that every rule is tested on its own.
+
+#include "sipcore/IdentityVerdict.h"
+#include "sipcore/SecureBody.h"
+
+#include <string>
+
+namespace napkin::sip {
+
+struct PolicySettings {
+    /// Refuse every call that would not be end-to-end (unsigned callers,
+    /// plain SDP, domains without a certificate service).
+    bool requireEndToEnd = false;
+    /// Ring with a red verdict instead of rejecting a call whose signature failed.
+    bool ringOnFailed = false;
+};
+
+/// The callee's decision once the caller's identity is judged.
+struct IncomingDecision {
+    enum class Action { Ring, Reject };
+    Action action = Action::Reject;
+    int status = 0;        ///< SIP status for Reject
+    std::string phrase;    ///< reason phrase for Reject
+    std::string reason;    ///< in words, for the user and the log
+    bool endToEnd = false; ///< the answer will be encrypted and signed
+};
+
+/// `inviteBody` is the kind of body the INVITE carried; `haveIdentity` says
+/// whether this device has an enrolled certificate to sign the answer with.
+[[nodiscard]] IncomingDecision decideIncoming(const IdentityVerdict &caller, BodyKind inviteBody,
+                                              bool haveIdentity, const PolicySettings &settings);
+
+/// The caller's decision once the answering device's identity is judged.
+struct AnswerDecision {
+    enum class Action { Proceed, HangUp };
+    Action action = Action::HangUp;
+    bool endToEnd = false;
+    std::string reason; ///< in words: why not end-to-end, or why hung up
+};
+
+/// `answerBody` is the kind of body the 200 OK carried; `signedInvite` says
+/// whether our INVITE was signed (an unsigned INVITE makes nothing end-to-end).
+[[nodiscard]] AnswerDecision decideAnswer(const IdentityVerdict &callee, BodyKind answerBody,
+                                          bool signedInvite, const PolicySettings &settings);
+
+} // namespace napkin::sip

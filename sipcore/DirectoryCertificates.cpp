@@ -1,0 +1,67 @@
+#include "sipcore/DirectoryCertificates.h"
+
+#include "sipcore/discovery/CertificateDirectory.h"
+
+#include <QPointer>
+
+namespace napkin::sip {
+
+namespace {
+
+SourceError sourceError(const discovery::DiscoveryError &error) {
+    SourceError out;
+    switch (error.code) {
+    case discovery::DiscoveryErrc::NoService:
+        out.kind = SourceError::Kind::NoService;
+        break;
+    case discovery::DiscoveryErrc::NotListed:
+        out.kind = SourceError::Kind::NotListed;
+        break;
+    default:
+        out.kind = SourceError::Kind::Failed;
+        break;
+    }
+    out.message = error.message.toStdString();
+    return out;
+}
+
+} // namespace
+
+DirectoryCertificates::DirectoryCertificates(discovery::CertificateDirectory &directory,
+                                             QObject *parent)
+    : QObject(parent), m_directory(directory) {}
+
+void DirectoryCertificates::fetch(const std::string &aor, SetCallback done) {
+    QPointer<DirectoryCertificates> self(this);
+    m_directory.fetch(QString::fromStdString(aor),
+                      [self, done = std::move(done)](
+                          discovery::DiscoveryResult<discovery::CertificateSet> result) {
+                          if (!self) {
+                              return;
+                          }
+                          if (!result) {
+                              done(fail(sourceError(result.error())));
+                              return;
+                          }
+                          done(std::move(result->certificates));
+                      });
+}
+
+void DirectoryCertificates::refreshIfUnknown(const std::string &aor, const std::string &fingerprint,
+                                             CertificateCallback done) {
+    QPointer<DirectoryCertificates> self(this);
+    m_directory.refreshIfUnknown(
+        QString::fromStdString(aor), QString::fromStdString(fingerprint),
+        [self, done = std::move(done)](discovery::DiscoveryResult<crypto::Certificate> result) {
+            if (!self) {
+                return;
+            }
+            if (!result) {
+                done(fail(sourceError(result.error())));
+                return;
+            }
+            done(std::move(result).value());
+        });
+}
+
+} // namespace napkin::sip

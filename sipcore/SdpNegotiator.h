@@ -1,0 +1,63 @@
+#pragma once
+
+// The media side of a call as the SIP layer sees it: produce and consume SDP
+// offers and answers (with SDES a=crypto keys) and start or stop media.
+// sipcore never parses SDP itself; the media engine does, behind this
+// interface, and the agent gets a factory injected.
+
+#include "crypto/Result.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace napkin::sip {
+
+struct SdpError {
+    std::string message; ///< in words; never contains key material
+};
+
+template <typename T> using SdpResult = Result<T, SdpError>;
+
+/// What offer and answer agreed on (no keys).
+struct NegotiatedMedia {
+    std::string codec;     ///< "opus/48000/2"
+    std::string srtpSuite; ///< "AES_CM_128_HMAC_SHA1_80"
+    std::string remoteAddress;
+    std::uint16_t remotePort = 0;
+    bool localHold = false;  ///< we asked the peer to stop sending... or we stopped
+    bool remoteHold = false; ///< the peer put us on hold
+    bool audio = false;      ///< audio actually flows (false: keys agreed, no media engine)
+};
+
+/// One call's media. Every offer carries fresh SRTP keys.
+class SdpNegotiator {
+public:
+    virtual ~SdpNegotiator() = default;
+
+    /// A new offer; `hold` makes it a=sendonly.
+    [[nodiscard]] virtual SdpResult<std::string> createOffer(bool hold) = 0;
+    /// The answer to the peer's offer; `hold` makes it at most a=sendonly.
+    [[nodiscard]] virtual SdpResult<std::string> createAnswer(std::string_view offer,
+                                                              bool hold) = 0;
+    /// The peer's answer to our last offer.
+    [[nodiscard]] virtual SdpResult<void> acceptAnswer(std::string_view answer) = 0;
+    /// The agreed media, once offer and answer are both known.
+    [[nodiscard]] virtual std::optional<NegotiatedMedia> negotiated() const = 0;
+    /// Stops media (call ended). Idempotent.
+    virtual void stop() = 0;
+    /// `changed(flowing)` runs on the caller's thread whenever authenticated
+    /// media starts or stops arriving. Engines without media never call it.
+    virtual void onFlowing(std::function<void(bool flowing)> changed) { (void)changed; }
+};
+
+class SdpNegotiatorFactory {
+public:
+    virtual ~SdpNegotiatorFactory() = default;
+    [[nodiscard]] virtual std::unique_ptr<SdpNegotiator> create() = 0;
+};
+
+} // namespace napkin::sip

@@ -1,0 +1,47 @@
+#pragma once
+
+// The SIP part of the account profile: the [sip] and [calls] sections of the
+// same INI file whose [account], [network] and [certificates] sections
+// napkin_discovery's Profile reads.
+//
+//   [sip]
+//   listen = sip:127.0.0.1:*          ; UDP and TCP listener (NUTAG_URL); default sip:*:*
+//   listen_tls = sips:127.0.0.1:5061  ; TLS listener; default none
+//   transport = udp                   ; udp | tcp | tls: Contact and registrar transport
+//   tls_dir = tls                     ; agent.pem (certificate+key) and cafile.pem;
+//                                     ; default: made at start-up ([network] ca_file as CA)
+//   registration_expiry = 600         ; seconds, 30..86400
+//   media_address = 127.0.0.1         ; the address put into SDP
+//   [calls]
+//   require_end_to_end = false        ; refuse every call that is not end-to-end
+//   ring_on_failed = false            ; ring with a red verdict instead of rejecting
+//
+// Same syntax as the rest of the profile: "key = value", ';' or '#'
+// comments, quoted values. Unknown keys in these two sections are errors.
+
+#include "crypto/Result.h"
+
+#include <chrono>
+#include <string>
+
+namespace napkin::sip {
+
+struct SipProfile {
+    std::string listen = "sip:*:*";
+    std::string listenTls;
+    std::string transport = "udp";
+    std::string tlsDirectory; ///< absolute (relative paths resolve against the profile)
+    std::chrono::seconds registrationExpiry{600};
+    std::string mediaAddress = "127.0.0.1";
+    bool requireEndToEnd = false;
+    bool ringOnFailed = false;
+
+    /// Reads the two sections of the profile at `path` (other sections are
+    /// ignored). Errors say "FILE line N: ...".
+    [[nodiscard]] static Result<SipProfile, std::string> load(const std::string &path);
+    /// Parses profile text; `path` is used in messages and for relative paths.
+    [[nodiscard]] static Result<SipProfile, std::string> parse(std::string_view text,
+                                                               const std::string &path);
+};
+
+} // namespace napkin::sip

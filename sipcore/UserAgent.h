@@ -1,0 +1,177 @@
+#pragma once
+
+// The SIP user agent on Sofia-SIP's nua: one account, registered with Digest
+// authentication, placing and receiving secure calls. Runs on the Qt main
+// loop (SofiaRoot); every nua call is made from the main thread, and no nua
+// callback ever runs a nested event loop.
+//
+// nua is created with its own SDP engine off (NUTAG_MEDIA_ENABLE(0): the
+// bodies are S/MIME, built by Call), no automatic ACK, answer or alert, and
+// "Supported: replaces" only - no 100rel (breaks forking) and no session
+// timers (a refresh would resend stale S/MIME bodies).
+
+#include "crypto/DeviceIdentity.h"
+#include "sipcore/Call.h"
+#include "sipcore/CallPolicy.h"
+#include "sipcore/CertificateSource.h"
+#include "sipcore/SdpNegotiator.h"
+#include "sipcore/SeenDevices.h"
+
+#include <QObject>
+#include <QTemporaryDir>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+struct nua_s;
+struct nua_handle_s;
+struct sip_s;
+
+namespace napkin::sip {
+
+class SofiaRoot;
+
+struct UserAgentSettings {
+    std::string aor;         ///< "sip:alice@a.example"
+    std::string displayName; ///< for From; empty: none
+    std::string authUser;    ///< Digest user name; the AOR's user part when empty
+    std::string password;    ///< in memory only, never logged
+    /// "sip:a.example" or "sip:127.0.0.1:5060"; empty: do not register.
+    std::string registrar;
+    /// Every out-of-dialog request goes here first ("sip:127.0.0.1:5060"); empty: none.
+    std::string outboundProxy;
+    /// Where to listen (NUTAG_URL): "sip:127.0.0.1:*" is UDP and TCP on one free port.
+    std::string bindUrl = "sip:127.0.0.1:*";
+    /// TLS listener (NUTAG_SIPS_URL), e.g. "sips:127.0.0.1:*"; empty: no TLS.
+    std::string tlsBindUrl;
+    /// Directory with agent.pem (certificate and key) and cafile.pem, for TLS.
+    /// Empty: the agent makes a private one, with a fresh self-signed
+    /// certificate for its own TLS listener and `tlsCaFile` as cafile.pem.
+    std::string tlsCertificateDir;
+    /// The CAs a TLS peer (the registrar, a proxy) must chain to; empty:
+    /// the system's bundle. Used when tlsCertificateDir is empty.
+    std::string tlsCaFile;
+    /// The transport put into Contact and used towards the registrar: "udp",
+    /// "tcp" or "tls" (empty: udp).
+    std::string transport;
+    std::string instanceUrn; ///< "urn:uuid:...", stable per device
+    std::chrono::seconds registrationExpiry{600};
+    PolicySettings policy;
+    std::string userAgentName = "Napkin";
+};
+
+/// Why the agent could not do what was asked.
+struct UaError {
+    std::string message;
+};
+
+class UserAgent : public QObject {
+    Q_OBJECT
+public:
+    enum class Registration {
+        None,         ///< not registered (no registrar, or not yet)
+        Registering,  ///< REGISTER sent
+        Registered,   ///< the registrar accepted our binding
+        Failed,       ///< the registrar refused (see registrationError())
+        Unregistered, ///< after shutdown
+    };
+    Q_ENUM(Registration)
+
+    /// Everything given must outlive the agent.
+    UserAgent(SofiaRoot &root, UserAgentSettings settings, CertificateSource &certificates,
+              SdpNegotiatorFactory &media, SeenDevices &seen, QObject *parent = nullptr);
+    /// Call shutdown() and wait for shutdownFinished() first; otherwise the
+    /// destructor does it, spinning the event loop for up to 35 s (never call
+    /// it from inside a nua callback).
+    ~UserAgent() override;
+
+    /// Binds the transports and learns the local Contact; then registers
+    /// (when a registrar is set). ready() follows.
+    [[nodiscard]] Result<void, UaError> start();
+
+    /// This device's certificate and key, once enrolled (nullptr: calls are
+    /// placed and answered unsigned, never end-to-end).
+    void setIdentity(std::shared_ptr<const crypto::DeviceIdentity> identity);
+    [[nodiscard]] bool hasIdentity() const { return m_identity != nullptr; }
+
+    /// Places a call to the address of record `target` ("sip:bob@b.example").
+    /// `requestUri`, when given, is where the INVITE goes instead (a direct
+    /// call without proxies: "sip:bob@127.0.0.1:5062"). The Call is owned by
+    /// the agent.
+    [[nodiscard]] Result<Call *, UaError> call(const std::string &target,
+                                               const std::string &requestUri = {});
+
+    /// Ends every call, unregisters and shuts nua down; shutdownFinished()
+    /// follows (after at most ~30 s).
+    void shutdown();
+
+    [[nodiscard]] Registration registration() const { return m_registration; }
+    [[nodiscard]] const std::string &registrationError() const { return m_registrationError; }
+    /// The Contact this device puts in REGISTER and INVITE.
+    [[nodiscard]] const std::string &contact() const { return m_contact; }
+    [[nodiscard]] const UserAgentSettings &settings() const { return m_settings; }
+    [[nodiscard]] std::vector<Call *> calls() const;
+    [[nodiscard]] bool isReady() const { return !m_contact.empty(); }
+
+Q_SIGNALS:
+    /// Transports bound, Contact known: calls may be placed.
+    void ready();
+    void registrationChanged(napkin::sip::UserAgent::Registration state, const QString &message);
+    /// A new incoming call, before its identity is checked.
+    void incomingCall(napkin::sip::Call *call);
+    /// A call was placed (after call()).
+    void outgoingCall(napkin::sip::Call *call);
+    void shutdownFinished();
+    /// Something went wrong outside any call (in words).
+    void problem(const QString &message);
+
+private:
+    friend class Call;
+
+    friend struct UserAgentCallback;
+
+    /// `tags` is Sofia's tagi_t array (an anonymous struct type in C).
+    void onEvent(int event, int status, const char *phrase, nua_handle_s *nh, const sip_s *sip,
+                 const void *tags);
+    void onParams(const void *tags);
+    void onRegisterResponse(int event, int status, const char *phrase, const sip_s *sip);
+    void onIncomingInvite(nua_handle_s *nh, const sip_s *sip);
+    void startRegistration();
+    void setRegistration(Registration state, const std::string &message);
+    void finishShutdown();
+    void callEnded(Call *call);
+
+    /// "Digest:\"realm\":user:password" for a 401/407 response, or empty.
+    [[nodiscard]] std::string credentialsFor(const sip_s *sip) const;
+    /// "Alice" <sip:alice@a.example>;tag=...
+    [[nodiscard]] std::string fromHeader(const std::string &tag) const;
+    [[nodiscard]] nua_s *nua() const { return m_nua; }
+    [[nodiscard]] SeenDevices &seen() { return m_seen; }
+    /// Saves the seen-devices store, reporting failures.
+    void saveSeen();
+    /// Writes agent.pem and cafile.pem into a private directory.
+    [[nodiscard]] Result<std::string, UaError> makeTlsDirectory();
+
+    SofiaRoot &m_root;
+    UserAgentSettings m_settings;
+    CertificateSource &m_certificates;
+    SdpNegotiatorFactory &m_media;
+    SeenDevices &m_seen;
+    std::shared_ptr<const crypto::DeviceIdentity> m_identity;
+
+    nua_s *m_nua = nullptr;
+    nua_handle_s *m_register = nullptr; ///< owned (destroyed at shutdown)
+    std::map<nua_handle_s *, Call *> m_calls;
+    std::unique_ptr<QTemporaryDir> m_tlsDir; ///< generated TLS material, removed on exit
+    std::string m_contact;
+    Registration m_registration = Registration::None;
+    std::string m_registrationError;
+    int m_registerChallenges = 0;
+    bool m_shuttingDown = false;
+    bool m_shutdownDone = false;
+    int m_nextCall = 1;
+};
+
+} // namespace napkin::sip

@@ -1,0 +1,63 @@
+#pragma once
+
+// A user's device certificates as the certificate service published them,
+// after our own checks: every certificate names the address, is self-signed
+// and is valid now. The others are dropped and reported, never used.
+
+#include "crypto/Certificate.h"
+#include "crypto/NameMatch.h"
+#include "sipcore/discovery/DiscoveryError.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+namespace napkin::discovery {
+
+/// A certificate the set contained that we will not use, and why.
+struct DroppedCertificate {
+    QString fingerprint; ///< "sha256:hex"
+    QString reason;      ///< for people: "it is issued for sip:eve@b.example"
+};
+
+struct CertificateSet {
+    crypto::Aor aor;
+    std::vector<crypto::Certificate> certificates; ///< accepted, never empty
+    std::vector<DroppedCertificate> dropped;
+    QByteArray etag; ///< as the service sent it (with quotes), may be empty
+    std::chrono::system_clock::time_point fetchedAt;
+    /// The service's Cache-Control max-age, if it sent one.
+    std::optional<std::chrono::seconds> maxAge;
+
+    /// Whether an accepted certificate has this fingerprint ("sha256:hex").
+    [[nodiscard]] bool contains(const QString &fingerprint) const;
+    [[nodiscard]] std::optional<crypto::Certificate> find(const QString &fingerprint) const;
+};
+
+/// How long a device certificate's notBefore may lie in the future (clocks drift).
+constexpr std::chrono::minutes kNotBeforeTolerance{5};
+
+/// The certificates of a response body: `application/pkcs7-mime;
+/// smime-type=certs-only` (DER, crypto::decodeCertsOnly) or
+/// `application/pem-certificate-chain`. MalformedSet otherwise.
+[[nodiscard]] DiscoveryResult<std::vector<crypto::Certificate>>
+decodeCertificateSet(const QByteArray &contentType, const QByteArray &body);
+
+/// Splits `certificates` into those we accept for `aor` at `now` and those
+/// we drop (another address, not self-signed, expired, not yet valid, a
+/// duplicate). EmptySet when nothing is left, naming what was dropped.
+[[nodiscard]] DiscoveryResult<CertificateSet>
+filterCertificateSet(const crypto::Aor &aor, std::vector<crypto::Certificate> certificates,
+                     std::chrono::system_clock::time_point now);
+
+/// "sip:bob@b.example" for messages.
+[[nodiscard]] QString aorText(const crypto::Aor &aor);
+/// The fingerprint as QString.
+[[nodiscard]] QString fingerprintOf(const crypto::Certificate &certificate);
+/// ISO 8601 UTC, for messages and output.
+[[nodiscard]] QString isoTime(std::chrono::system_clock::time_point when);
+
+} // namespace napkin::discovery

@@ -1,0 +1,11 @@
+#pragma once
+
+#include <QLoggingCategory>
+
+namespace napkin::discovery {
+
+/// "napkin.discovery": locating, fetching and enrolling certificates. Never
+/// carries passwords, keys or Authorization headers.
+Q_DECLARE_LOGGING_CATEGORY(lcDiscovery)
+
+} // namespace napkin::discovery

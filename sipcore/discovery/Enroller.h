@@ -1,0 +1,119 @@
+#pragma once
+
+// Keeps this device's certificate enrolled at the user's certificate service:
+// loads or creates the device identity, PUTs the certificate with Digest
+// authentication, re-enrols with a fresh key at two thirds of the
+// certificate's lifetime (and at every start when the key is not kept), and
+// retries transient failures with exponential backoff and jitter.
+
+#include "crypto/Certificate.h"
+#include "crypto/DeviceIdentity.h"
+#include "crypto/NameMatch.h"
+#include "sipcore/discovery/Backoff.h"
+#include "sipcore/discovery/DigestAuth.h"
+#include "sipcore/discovery/DiscoveryError.h"
+#include "sipcore/discovery/KeyStore.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace napkin::discovery {
+
+class ServiceClient;
+
+struct EnrolmentSettings {
+    QString aor;         ///< "sip:alice@a.example"
+    QByteArray username; ///< Digest user name; the AOR's user part when empty
+    QString instanceUrn; ///< this device's "urn:uuid:..."; keep it stable across runs
+    QString displayName; ///< certificate CN; the user part when empty
+    std::chrono::seconds lifetime{std::chrono::hours(24 * 7)};
+    crypto::KeyType keyType = crypto::KeyType::Ec;
+    BackoffPolicy retry;
+};
+
+class Enroller : public QObject {
+    Q_OBJECT
+public:
+    enum class State {
+        Idle,           ///< not started, or stopped
+        Loading,        ///< reading the key store
+        Enrolling,      ///< a PUT is in flight
+        Enrolled,       ///< the service has our current certificate
+        WaitingToRetry, ///< a transient failure; a retry is scheduled
+        Failed,         ///< a failure retrying cannot fix (password, policy, key store)
+    };
+    Q_ENUM(State)
+
+    Enroller(ServiceClient &client, KeyStore &keys, EnrolmentSettings settings,
+             QObject *parent = nullptr);
+    ~Enroller() override;
+
+    /// The SIP password. Kept in memory only, used only hashed.
+    void setPassword(const QByteArray &password);
+
+    /// Loads the stored identity (a fresh one when there is none, it is past
+    /// its renewal time, or the store does not keep keys) and enrols it.
+    void start();
+    /// Cancels timers and ignores answers still in flight.
+    void stop();
+    /// Enrols a fresh key now (also leaves Failed after the user fixed things).
+    void renewNow();
+
+    /// Revokes one of the user's devices (DELETE with Digest). The callback
+    /// runs later; errors as for enrolment, HttpError 404 when not enrolled.
+    void revoke(const QString &fingerprint, std::function<void(DiscoveryResult<void>)> done);
+
+    [[nodiscard]] State state() const { return m_state; }
+    [[nodiscard]] const std::optional<DiscoveryError> &lastError() const { return m_lastError; }
+    /// The enrolled certificate, once Enrolled (and while renewing).
+    [[nodiscard]] std::optional<crypto::Certificate> certificate() const;
+    /// The key of the enrolled certificate, for signing and decryption.
+    [[nodiscard]] const crypto::PrivateKey *privateKey() const;
+    /// When the next renewal is due (valid when Enrolled).
+    [[nodiscard]] std::chrono::system_clock::time_point renewalTime() const { return m_renewAt; }
+    [[nodiscard]] int consecutiveFailures() const { return m_failures; }
+
+    /// Two thirds into the certificate's validity.
+    [[nodiscard]] static std::chrono::system_clock::time_point
+    renewalTimeOf(const crypto::Certificate &certificate);
+
+Q_SIGNALS:
+    void stateChanged(napkin::discovery::Enroller::State state);
+    /// The service accepted our certificate (first time, or after renewal).
+    void enrolled(const QString &fingerprint);
+    /// An attempt failed; `retryIn` is zero when no retry is scheduled.
+    void enrolmentFailed(const napkin::discovery::DiscoveryError &error,
+                         std::chrono::milliseconds retryIn);
+
+private:
+    void setState(State state);
+    void enrol(bool freshKey);
+    void sendPut();
+    void handlePut(DiscoveryResult<HttpResponse> result);
+    void handleFailure(DiscoveryError error);
+    void scheduleRenewal();
+    void onTimer();
+    [[nodiscard]] DiscoveryResult<crypto::DeviceIdentity> createIdentity() const;
+
+    ServiceClient &m_client;
+    KeyStore &m_keys;
+    EnrolmentSettings m_settings;
+    std::optional<crypto::Aor> m_aor;
+    std::shared_ptr<DigestSession> m_session;
+    std::optional<crypto::DeviceIdentity> m_current;   ///< enrolled
+    std::optional<crypto::DeviceIdentity> m_candidate; ///< being enrolled
+    State m_state = State::Idle;
+    std::optional<DiscoveryError> m_lastError;
+    std::chrono::system_clock::time_point m_renewAt{};
+    QTimer m_timer;
+    bool m_retryIsRenewal = false;
+    int m_failures = 0;
+    quint64 m_generation = 0; ///< answers from before stop() carry an older one
+};
+
+} // namespace napkin::discovery

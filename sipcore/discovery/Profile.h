@@ -1,0 +1,73 @@
+#pragma once
+
+// The account profile: one INI file that the desktop app and napkin-cli
+// both read.
+//
+//   [account]
+//   aor = sip:alice@a.example
+//   password_file = alice.pass        ; or: password = ...
+//   username = alice                  ; Digest user name, default: the AOR's user
+//   display_name = Alice
+//   registrar = sip:a.example
+//   outbound_proxy = sip:proxy.a.example;lr
+//   [network]
+//   dns_server = 127.0.0.53           ; default: the system's resolver
+//   ca_file = /etc/napkin/extra-ca.pem
+//   [certificates]
+//   lifetime_days = 7                 ; or lifetime_hours
+//   cache_ttl = 300                   ; seconds, 0 allowed
+//   key_storage = file                ; file | none | keychain
+//   state_dir = alice.state           ; default: <profile name>.state beside the file
+//
+// Relative paths are relative to the profile's directory. Sections other
+// than these three are left to the app; unknown keys inside them are errors
+// (a misspelt key must not be ignored silently).
+
+#include "sipcore/discovery/DiscoveryError.h"
+#include "sipcore/discovery/ServiceClient.h"
+
+#include <QHostAddress>
+#include <QString>
+
+#include <chrono>
+#include <optional>
+
+namespace napkin::discovery {
+
+struct Profile {
+    enum class KeyStorage { File, None, Keychain };
+
+    QString path; ///< absolute path of the file read
+    QString aor;
+    QByteArray username;
+    std::optional<QByteArray> password; ///< when given inline
+    QString passwordFile;
+    QString displayName;
+    QString registrar;
+    QString outboundProxy;
+    std::optional<QHostAddress> dnsServer;
+    quint16 dnsPort = 53;
+    QString caFile;
+    std::chrono::seconds certificateLifetime{std::chrono::hours(24 * 7)};
+    std::chrono::seconds cacheTtl{300};
+    KeyStorage keyStorage = KeyStorage::File;
+    QString stateDir;
+
+    /// Reads and checks a profile. LocalFailure with "FILE line N: ..." for
+    /// every problem: syntax, unknown key, bad value, missing aor.
+    [[nodiscard]] static DiscoveryResult<Profile> load(const QString &path);
+    /// Parses profile text (`path` for messages and relative paths).
+    [[nodiscard]] static DiscoveryResult<Profile> parse(const QByteArray &text,
+                                                        const QString &path);
+
+    /// The password: inline, or the first line of password_file.
+    [[nodiscard]] DiscoveryResult<QByteArray> readPassword() const;
+    /// This device's instance URN, kept in the state directory (created on first use).
+    [[nodiscard]] DiscoveryResult<QString> instanceUrn() const;
+    /// The list of known devices in the state directory.
+    [[nodiscard]] QString knownDevicesPath() const;
+    /// DNS settings for ServiceClientSettings.
+    [[nodiscard]] DnsServer dnsSettings() const;
+};
+
+} // namespace napkin::discovery

@@ -1,0 +1,148 @@
+// CallPolicy: when to ring, reject, carry on in clear (saying so) or hang up.
+
+#include "sipcore/CallPolicy.h"
+
+#include <QTest>
+
+using namespace napkin::sip;
+
+namespace {
+
+IdentityVerdict verdict(IdentityVerdict::Kind kind) {
+    IdentityVerdict v;
+    v.kind = kind;
+    v.aor = "sip:alice@a.example";
+    if (kind == IdentityVerdict::Kind::Failed) {
+        v.failure = IdentityFailure::BadSignature;
+        v.reason = "the signature does not match the content";
+    } else if (kind == IdentityVerdict::Kind::Unsigned) {
+        v.reason = "a.example publishes no certificate service";
+    }
+    return v;
+}
+
+PolicySettings settings(bool requireE2e, bool ringOnFailed) {
+    PolicySettings s;
+    s.requireEndToEnd = requireE2e;
+    s.ringOnFailed = ringOnFailed;
+    return s;
+}
+
+using Kind = IdentityVerdict::Kind;
+using In = IncomingDecision::Action;
+using Out = AnswerDecision::Action;
+
+} // namespace
+
+class TestCallPolicy : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void incoming_data() {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<int>("body");
+        QTest::addColumn<bool>("haveIdentity");
+        QTest::addColumn<bool>("requireE2e");
+        QTest::addColumn<bool>("ringOnFailed");
+        QTest::addColumn<int>("action");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<bool>("e2e");
+        auto row = [](const char *name, Kind k, BodyKind b, bool id, bool req, bool ring, In a,
+                      int status, bool e2e) {
+            QTest::newRow(name) << int(k) << int(b) << id << req << ring << int(a) << status << e2e;
+        };
+        row("verified rings e2e", Kind::Verified, BodyKind::Signed, true, false, false, In::Ring, 0,
+            true);
+        row("new device rings e2e", Kind::VerifiedNewDevice, BodyKind::Signed, true, true, false,
+            In::Ring, 0, true);
+        row("verified, no own cert", Kind::Verified, BodyKind::Signed, false, false, false,
+            In::Ring, 0, false);
+        row("verified, no own cert, strict", Kind::Verified, BodyKind::Signed, false, true, false,
+            In::Reject, 480, false);
+        row("failed rejected", Kind::Failed, BodyKind::Signed, true, false, false, In::Reject, 403,
+            false);
+        row("failed rings red", Kind::Failed, BodyKind::Signed, true, false, true, In::Ring, 0,
+            false);
+        row("failed, strict wins", Kind::Failed, BodyKind::Signed, true, true, true, In::Reject,
+            403, false);
+        row("plain phone rings", Kind::Unsigned, BodyKind::PlainSdp, true, false, false, In::Ring,
+            0, false);
+        row("plain phone, strict", Kind::Unsigned, BodyKind::PlainSdp, true, true, false,
+            In::Reject, 488, false);
+        row("no service, strict", Kind::Unsigned, BodyKind::Signed, true, true, false, In::Reject,
+            488, false);
+        row("odd body", Kind::Unsigned, BodyKind::Other, true, false, false, In::Reject, 415,
+            false);
+        row("bare encrypted body", Kind::Verified, BodyKind::Encrypted, true, false, false,
+            In::Reject, 415, false);
+    }
+
+    void incoming() {
+        QFETCH(int, kind);
+        QFETCH(int, body);
+        QFETCH(bool, haveIdentity);
+        QFETCH(bool, requireE2e);
+        QFETCH(bool, ringOnFailed);
+        QFETCH(int, action);
+        QFETCH(int, status);
+        QFETCH(bool, e2e);
+        const auto d = decideIncoming(verdict(Kind(kind)), BodyKind(body), haveIdentity,
+                                      settings(requireE2e, ringOnFailed));
+        QCOMPARE(int(d.action), action);
+        QCOMPARE(d.status, status);
+        QCOMPARE(d.endToEnd, e2e);
+        if (!e2e) {
+            QVERIFY2(!d.reason.empty(), "a call that is not end-to-end must say why");
+        }
+    }
+
+    void answer_data() {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<int>("body");
+        QTest::addColumn<bool>("signedInvite");
+        QTest::addColumn<bool>("requireE2e");
+        QTest::addColumn<int>("action");
+        QTest::addColumn<bool>("e2e");
+        auto row = [](const char *name, Kind k, BodyKind b, bool s, bool req, Out a, bool e2e) {
+            QTest::newRow(name) << int(k) << int(b) << s << req << int(a) << e2e;
+        };
+        row("verified sealed answer", Kind::Verified, BodyKind::Signed, true, false, Out::Proceed,
+            true);
+        row("new device sealed answer", Kind::VerifiedNewDevice, BodyKind::Signed, true, true,
+            Out::Proceed, true);
+        row("plain answer", Kind::Unsigned, BodyKind::PlainSdp, true, false, Out::Proceed, false);
+        row("plain answer, strict", Kind::Unsigned, BodyKind::PlainSdp, true, true, Out::HangUp,
+            false);
+        row("unsigned invite", Kind::Verified, BodyKind::Signed, false, false, Out::Proceed, false);
+        row("failed answer", Kind::Failed, BodyKind::Signed, true, false, Out::HangUp, false);
+        row("empty answer", Kind::Unsigned, BodyKind::Empty, true, false, Out::HangUp, false);
+        row("no service, lenient", Kind::Unsigned, BodyKind::Signed, true, false, Out::Proceed,
+            false);
+    }
+
+    void answer() {
+        QFETCH(int, kind);
+        QFETCH(int, body);
+        QFETCH(bool, signedInvite);
+        QFETCH(bool, requireE2e);
+        QFETCH(int, action);
+        QFETCH(bool, e2e);
+        const auto d = decideAnswer(verdict(Kind(kind)), BodyKind(body), signedInvite,
+                                    settings(requireE2e, false));
+        QCOMPARE(int(d.action), action);
+        QCOMPARE(d.endToEnd, e2e);
+        if (!e2e) {
+            QVERIFY(!d.reason.empty());
+        }
+    }
+
+    void failedReasonIsCarried() {
+        const auto d = decideIncoming(verdict(Kind::Failed), BodyKind::Signed, true, {});
+        QVERIFY(d.reason.find("does not match") != std::string::npos);
+        const auto a =
+            decideAnswer(verdict(Kind::Unsigned), BodyKind::PlainSdp, true, settings(true, false));
+        QVERIFY(a.reason.find("a.example publishes no certificate service") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCallPolicy)
+#include "test_call_policy.moc"

@@ -1,0 +1,254 @@
+// The S/MIME compositions of a secure call: a signed identity body for the
+// INVITE, and sealed (encrypted, then signed) SDP for 200 OK and ACK. Every
+// tamper and mismatch case asserts the specific failure.
+
+#include "crypto/DeviceIdentity.h"
+#include "crypto/Mime.h"
+#include "sipcore/SecureBody.h"
+
+#include <QTest>
+
+using namespace napkin;
+using namespace napkin::sip;
+using namespace std::chrono_literals;
+
+namespace {
+
+crypto::DeviceIdentity identity(const std::string &aor, std::optional<crypto::SystemTime> now = {},
+                                std::chrono::seconds lifetime = std::chrono::hours(24 * 7)) {
+    crypto::IdentityOptions options;
+    options.aor = aor;
+    options.instanceUrn =
+        "urn:uuid:5e1f0000-0000-4000-8000-00000000000" + std::to_string(aor.size() % 10);
+    options.now = now;
+    options.lifetime = lifetime;
+    auto made = crypto::createDeviceIdentity(options);
+    if (!made) {
+        qFatal("identity: %s", made.error().message.c_str());
+    }
+    return std::move(made).value();
+}
+
+IdentityHeaders headersAt(std::chrono::system_clock::time_point now) {
+    IdentityHeaders h;
+    h.from = "\"Alice\" <sip:alice@a.example>;tag=98asjd8";
+    h.to = "<sip:bob@b.example>";
+    h.callId = "f81d4fae7dec11d0a76500a0c91e6bf6@napkin";
+    h.cseq = "4711 INVITE";
+    h.date = formatSipDate(now);
+    h.contact = "<sip:alice@127.0.0.1:5070>;+sip.instance=\"<urn:uuid:1>\"";
+    return h;
+}
+
+constexpr std::string_view kSdp = "v=0\r\n"
+                                  "o=- 1 1 IN IP4 127.0.0.1\r\n"
+                                  "s=-\r\n"
+                                  "c=IN IP4 127.0.0.1\r\n"
+                                  "t=0 0\r\n"
+                                  "m=audio 40000 RTP/SAVP 111\r\n"
+                                  "a=rtpmap:111 opus/48000/2\r\n";
+
+crypto::Aor aor(const std::string &text) {
+    return crypto::parseAor(text).value();
+}
+
+/// Replaces the first occurrence of `from` in the body by `to` (same length).
+void rewrite(crypto::MimeBody &body, std::string_view from, std::string_view to) {
+    std::string text(crypto::asText(body.body));
+    auto at = text.find(from);
+    QVERIFY(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    body.body.assign(text.begin(), text.end());
+}
+
+} // namespace
+
+class TestSecureBody : public QObject {
+    Q_OBJECT
+private:
+    std::optional<crypto::DeviceIdentity> m_alice;
+    std::optional<crypto::DeviceIdentity> m_bob;
+    std::optional<crypto::DeviceIdentity> m_carol;
+    std::chrono::system_clock::time_point m_now;
+
+private Q_SLOTS:
+    void initTestCase() {
+        m_now = std::chrono::system_clock::now();
+        m_alice.emplace(identity("sip:alice@a.example"));
+        m_bob.emplace(identity("sip:bob@b.example"));
+        m_carol.emplace(identity("sip:carol@c.example"));
+    }
+
+    void classifiesBodies() {
+        QCOMPARE(classifyBody("application/sdp", 0), BodyKind::Empty);
+        QCOMPARE(classifyBody("application/SDP", 10), BodyKind::PlainSdp);
+        QCOMPARE(classifyBody("multipart/signed; protocol=\"application/pkcs7-signature\"; "
+                              "boundary=x",
+                              10),
+                 BodyKind::Signed);
+        QCOMPARE(classifyBody("application/pkcs7-mime; smime-type=enveloped-data", 10),
+                 BodyKind::Encrypted);
+        QCOMPARE(classifyBody("text/plain", 10), BodyKind::Other);
+        QCOMPARE(classifyBody("not a type", 10), BodyKind::Other);
+    }
+
+    void identityBodyVerifies() {
+        const auto h = headersAt(m_now);
+        auto body = signIdentityBody(h, *m_alice);
+        QVERIFY(body.ok());
+        QCOMPARE(classifyBody(body->contentType, body->body.size()), BodyKind::Signed);
+        const crypto::Certificate set[] = {m_bob->certificate, m_alice->certificate};
+        auto proof = verifyIdentityBody(*body, h, aor("sip:alice@a.example"), set, m_now + 5s);
+        QVERIFY2(proof.ok(), proof.ok() ? "" : proof.error().message.c_str());
+        QVERIFY(proof->certificate == m_alice->certificate);
+        QVERIFY(proof->signingTime.has_value());
+    }
+
+    void alteredIdentityBodyFails() {
+        const auto h = headersAt(m_now);
+        auto body = signIdentityBody(h, *m_alice).value();
+        rewrite(body, "sip:bob@b.example", "sip:bob@b.exampke");
+        const crypto::Certificate set[] = {m_alice->certificate};
+        auto proof = verifyIdentityBody(body, h, aor("sip:alice@a.example"), set, m_now);
+        QVERIFY(!proof.ok());
+        QCOMPARE(proof.error().code, IdentityFailure::BadSignature);
+    }
+
+    void headersRewrittenOnTheWayFail() {
+        const auto h = headersAt(m_now);
+        const auto body = signIdentityBody(h, *m_alice).value();
+        const crypto::Certificate set[] = {m_alice->certificate};
+        const auto alice = aor("sip:alice@a.example");
+
+        auto otherDate = h;
+        otherDate.date = formatSipDate(m_now - 1h);
+        auto r = verifyIdentityBody(body, otherDate, alice, set, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::HeaderMismatch);
+
+        auto otherTo = h;
+        otherTo.to = "<sip:eve@b.example>";
+        r = verifyIdentityBody(body, otherTo, alice, set, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::HeaderMismatch);
+
+        auto otherCseq = h;
+        otherCseq.cseq = "4712 INVITE";
+        r = verifyIdentityBody(body, otherCseq, alice, set, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::HeaderMismatch);
+    }
+
+    void replayedIdentityBodyFails() {
+        const auto h = headersAt(m_now);
+        const auto body = signIdentityBody(h, *m_alice).value();
+        const crypto::Certificate set[] = {m_alice->certificate};
+        auto r = verifyIdentityBody(body, h, aor("sip:alice@a.example"), set, m_now + 11min);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::DateOutOfRange);
+    }
+
+    void signerMustBePublished() {
+        const auto h = headersAt(m_now);
+        const auto body = signIdentityBody(h, *m_alice).value();
+        const crypto::Certificate set[] = {m_bob->certificate};
+        auto r = verifyIdentityBody(body, h, aor("sip:alice@a.example"), set, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::SignerNotListed);
+        QVERIFY(r.error().message.find(m_alice->certificate.fingerprint()) != std::string::npos);
+    }
+
+    void signerMustNameTheCaller() {
+        // Carol's certificate in the set does not make her Alice.
+        auto h = headersAt(m_now);
+        const auto body = signIdentityBody(h, *m_carol).value();
+        const crypto::Certificate set[] = {m_carol->certificate};
+        auto r = verifyIdentityBody(body, h, aor("sip:alice@a.example"), set, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::WrongAddress);
+    }
+
+    void expiredSignerFails() {
+        const auto then = m_now - 3h;
+        const auto old = identity("sip:alice@a.example", then, 1h);
+        const auto h = headersAt(m_now);
+        auto body = signIdentityBody(h, old);
+        QVERIFY(body.ok());
+        const crypto::Certificate set[] = {old.certificate};
+        auto r = verifyIdentityBody(*body, h, aor("sip:alice@a.example"), set, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::CertificateInvalid);
+    }
+
+    void unsignedBodyIsMalformed() {
+        const crypto::MimeBody plain{"application/sdp", crypto::Bytes(kSdp.begin(), kSdp.end())};
+        const crypto::Certificate set[] = {m_alice->certificate};
+        auto r =
+            verifyIdentityBody(plain, headersAt(m_now), aor("sip:alice@a.example"), set, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::Malformed);
+        QVERIFY(!claimedSigner(plain));
+    }
+
+    void sealedSdpOpensForTheRecipientOnly() {
+        auto sealed = sealSdp(kSdp, m_bob->certificate, *m_alice);
+        QVERIFY(sealed.ok());
+        QCOMPARE(classifyBody(sealed->contentType, sealed->body.size()), BodyKind::Signed);
+        // The SDP is nowhere in the body in clear.
+        QVERIFY(std::string(crypto::asText(sealed->body)).find("m=audio") == std::string::npos);
+        const crypto::Certificate set[] = {m_alice->certificate};
+        auto opened = openSdp(*sealed, aor("sip:alice@a.example"), set, *m_bob, m_now);
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        QCOMPARE(opened->sdp, std::string(kSdp));
+        QVERIFY(opened->signer.certificate == m_alice->certificate);
+
+        auto wrong = openSdp(*sealed, aor("sip:alice@a.example"), set, *m_carol, m_now);
+        QVERIFY(!wrong.ok());
+        QCOMPARE(wrong.error().code, IdentityFailure::NotForThisDevice);
+    }
+
+    void sealedSdpTamperAndSignerChecks() {
+        auto sealed = sealSdp(kSdp, m_bob->certificate, *m_alice).value();
+        const crypto::Certificate set[] = {m_alice->certificate};
+        const auto alice = aor("sip:alice@a.example");
+
+        auto tampered = sealed;
+        // Change one base64 character of the encrypted part (inside the signed content).
+        std::string text(crypto::asText(tampered.body));
+        const auto at = text.find("filename=smime.p7m\r\n\r\n") + 24;
+        text[at] = text[at] == 'A' ? 'B' : 'A';
+        tampered.body.assign(text.begin(), text.end());
+        auto r = openSdp(tampered, alice, set, *m_bob, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::BadSignature);
+
+        const crypto::Certificate bobOnly[] = {m_bob->certificate};
+        r = openSdp(sealed, alice, bobOnly, *m_bob, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::SignerNotListed);
+
+        r = openSdp(sealed, alice, set, *m_bob, m_now, m_carol->certificate);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::SignerNotListed);
+
+        r = openSdp(sealed, alice, set, *m_bob, m_now + 20min);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::DateOutOfRange);
+
+        auto claimed = claimedSigner(sealed);
+        QVERIFY(claimed.has_value());
+        QVERIFY(*claimed == m_alice->certificate);
+    }
+
+    void signedButNotEncryptedIsRefused() {
+        // A signed identity body where an SDP is expected.
+        const auto body = signIdentityBody(headersAt(m_now), *m_alice).value();
+        const crypto::Certificate set[] = {m_alice->certificate};
+        auto r = openSdp(body, aor("sip:alice@a.example"), set, *m_bob, m_now);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().code, IdentityFailure::Malformed);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSecureBody)
+#include "test_secure_body.moc"

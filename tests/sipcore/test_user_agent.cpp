@@ -1,0 +1,533 @@
+// Two real Sofia-SIP user agents in one process, talking over loopback UDP/TCP
+// without any proxy: the thinnest path of a secure call (signed INVITE,
+// encrypted and signed 200 OK and ACK), and the policy and fallback cases.
+// Certificates come from a fixed table instead of a certificate service.
+
+#include "crypto/DeviceIdentity.h"
+#include "media/AudioPort.h"
+#include "sipcore/FixedCertificates.h"
+#include "sipcore/KeysOnlySdpFactory.h"
+#include "sipcore/MediaSdpFactory.h"
+#include "sipcore/SofiaRoot.h"
+#include "sipcore/UserAgent.h"
+
+#include <QSignalSpy>
+
+#include <QTest>
+#include <QTimer>
+#include <algorithm>
+
+using namespace napkin;
+using namespace napkin::sip;
+
+namespace {
+
+std::shared_ptr<const crypto::DeviceIdentity> makeIdentity(const std::string &aor,
+                                                           const std::string &instance) {
+    crypto::IdentityOptions options;
+    options.aor = aor;
+    options.instanceUrn = instance;
+    auto identity = crypto::createDeviceIdentity(options);
+    if (!identity) {
+        qFatal("cannot create an identity: %s", identity.error().message.c_str());
+    }
+    return std::make_shared<const crypto::DeviceIdentity>(std::move(identity).value());
+}
+
+/// One agent with everything it needs, and a record of what it reported.
+struct Party {
+    Party(SofiaRoot &root, CertificateSource &certificates, const std::string &aor,
+          PolicySettings policy = {})
+        : media("127.0.0.1", 42000),
+          agent(root, settingsFor(aor, policy), certificates, media, seen) {
+        QObject::connect(&agent, &UserAgent::incomingCall, &agent, [this](Call *call) {
+            incoming.push_back(call);
+            watch(call);
+        });
+        QObject::connect(&agent, &UserAgent::outgoingCall, &agent,
+                         [this](Call *call) { watch(call); });
+    }
+
+    static UserAgentSettings settingsFor(const std::string &aor, PolicySettings policy) {
+        UserAgentSettings s;
+        s.aor = aor;
+        s.bindUrl = "sip:127.0.0.1:*";
+        s.instanceUrn =
+            "urn:uuid:00000000-0000-4000-8000-" + std::to_string(aor.size()) + "00000000000";
+        s.policy = policy;
+        return s;
+    }
+
+    void watch(Call *call) {
+        QObject::connect(call, &Call::stateChanged, &agent, [this, call](Call::State state) {
+            states.push_back(state);
+            if (state == Call::State::Ringing && autoAnswer &&
+                call->direction() == Call::Direction::Incoming) {
+                call->answer();
+            }
+        });
+        QObject::connect(call, &Call::identityChecked, &agent,
+                         [this](const IdentityVerdict &v) { verdicts.push_back(v); });
+        QObject::connect(call, &Call::mediaReady, &agent,
+                         [this](const NegotiatedMedia &m, bool e2e) {
+                             media_.push_back(m);
+                             e2es.push_back(e2e);
+                         });
+        QObject::connect(call, &Call::ended, &agent,
+                         [this](const CallEnd &end) { ends.push_back(end); });
+    }
+
+    /// "sip:bob@127.0.0.1:PORT": where a direct INVITE reaches this agent.
+    [[nodiscard]] std::string directUri() const {
+        const std::string &c = agent.contact();
+        const auto start = c.find('<') + 1;
+        const auto end = c.find('>');
+        std::string uri = c.substr(start, end - start);
+        return uri;
+    }
+
+    KeysOnlySdpFactory media;
+    SeenDevices seen;
+    UserAgent agent;
+    bool autoAnswer = true;
+    std::vector<Call *> incoming;
+    std::vector<Call::State> states;
+    std::vector<IdentityVerdict> verdicts;
+    std::vector<NegotiatedMedia> media_;
+    std::vector<bool> e2es;
+    std::vector<CallEnd> ends;
+};
+
+/// A cache that still holds an old set: fetch() answers from it, while
+/// refreshIfUnknown() asks the "service" (a FixedCertificates) again.
+class StaleCache final : public CertificateSource {
+public:
+    explicit StaleCache(FixedCertificates &service) : m_service(service) {}
+    void setStale(const std::string &aor, std::vector<crypto::Certificate> set) {
+        m_stale[aor] = std::move(set);
+    }
+    void fetch(const std::string &aor, SetCallback done) override {
+        auto it = m_stale.find(aor);
+        if (it == m_stale.end()) {
+            m_service.fetch(aor, std::move(done));
+            return;
+        }
+        auto set = it->second;
+        QTimer::singleShot(0, [set, done = std::move(done)] { done(set); });
+    }
+    void refreshIfUnknown(const std::string &aor, const std::string &fingerprint,
+                          CertificateCallback done) override {
+        ++refreshes;
+        m_service.refreshIfUnknown(aor, fingerprint, std::move(done));
+    }
+    int refreshes = 0;
+
+private:
+    FixedCertificates &m_service;
+    std::map<std::string, std::vector<crypto::Certificate>> m_stale;
+};
+
+bool startAndWait(Party &party) {
+    QSignalSpy ready(&party.agent, &UserAgent::ready);
+    if (auto started = party.agent.start(); !started) {
+        qWarning("start failed: %s", started.error().message.c_str());
+        return false;
+    }
+    return ready.wait(5000) || party.agent.isReady();
+}
+
+void shutDown(Party &party) {
+    QSignalSpy done(&party.agent, &UserAgent::shutdownFinished);
+    party.agent.shutdown();
+    QVERIFY(done.wait(10000));
+}
+
+} // namespace
+
+class TestUserAgent : public QObject {
+    Q_OBJECT
+private:
+    std::unique_ptr<SofiaRoot> m_root;
+    std::shared_ptr<const crypto::DeviceIdentity> m_alice;
+    std::shared_ptr<const crypto::DeviceIdentity> m_bob;
+
+private Q_SLOTS:
+    void initTestCase() {
+        auto root = SofiaRoot::create();
+        QVERIFY2(root.ok(), root.ok() ? "" : root.error().c_str());
+        m_root = std::move(root).value();
+        m_alice =
+            makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000001");
+        m_bob = makeIdentity("sip:bob@b.example", "urn:uuid:b0b00000-0000-4000-8000-000000000001");
+    }
+
+    void cleanupTestCase() { m_root.reset(); }
+
+    void secureCallBothWaysVerified() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QVERIFY(call.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.e2es.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QVERIFY(alice.e2es[0]);
+        QVERIFY(bob.e2es[0]);
+        QCOMPARE(bob.verdicts.size(), std::size_t(1));
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Verified);
+        QCOMPARE(bob.verdicts[0].signerFingerprint, m_alice->certificate.fingerprint());
+        QCOMPARE(bob.verdicts[0].instanceUrn,
+                 std::string("urn:uuid:a11ce000-0000-4000-8000-000000000001"));
+        QCOMPARE(bob.verdicts[0].vouchingDomain, std::string("a.example"));
+        QCOMPARE(alice.verdicts.size(), std::size_t(1));
+        QCOMPARE(alice.verdicts[0].kind, IdentityVerdict::Kind::Verified);
+        QCOMPARE(alice.verdicts[0].signerFingerprint, m_bob->certificate.fingerprint());
+        QCOMPARE(alice.media_[0].srtpSuite, std::string("AES_CM_128_HMAC_SHA1_80"));
+        QCOMPARE(bob.media_[0].srtpSuite, std::string("AES_CM_128_HMAC_SHA1_80"));
+        QCOMPARE(alice.media_[0].remotePort, std::uint16_t(42000)); // bob's first port
+
+        Call *c = call.value();
+        QCOMPARE(c->state(), Call::State::Active);
+        QVERIFY(c->endToEnd());
+
+        // Hold and resume: re-INVITEs whose SDP is sealed like the first one.
+        c->hold();
+        QTRY_COMPARE_WITH_TIMEOUT(alice.media_.size(), std::size_t(2), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.media_.size(), std::size_t(2), 10000);
+        QVERIFY(alice.media_[1].localHold);
+        QVERIFY(bob.media_[1].remoteHold);
+        QVERIFY(alice.e2es[1] && bob.e2es[1]);
+        QVERIFY(c->onHold());
+        c->resume();
+        QTRY_COMPARE_WITH_TIMEOUT(alice.media_.size(), std::size_t(3), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.media_.size(), std::size_t(3), 10000);
+        QVERIFY(!alice.media_[2].localHold);
+        QVERIFY(!bob.media_[2].remoteHold);
+        QVERIFY(!c->onHold());
+        c->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.ends[0].code, CallErrc::None);
+        QVERIFY(bob.ends[0].byPeer);
+        QVERIFY(!alice.ends[0].byPeer);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void unsignedCallerIsNotEndToEnd() {
+        FixedCertificates certs;
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example"); // no identity: a plain phone
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QVERIFY(call.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(alice.e2es.size(), std::size_t(1), 10000);
+        QVERIFY(!alice.e2es[0]);
+        QVERIFY(!bob.e2es[0]);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Unsigned);
+        QCOMPARE(alice.verdicts[0].kind, IdentityVerdict::Kind::Unsigned);
+        QVERIFY(!call.value()->endToEnd());
+        QVERIFY(!call.value()->notEndToEndReason().empty());
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void requireEndToEndRefusesUnsignedCaller() {
+        FixedCertificates certs;
+        PolicySettings strict;
+        strict.requireEndToEnd = true;
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example", strict);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.ends[0].code, CallErrc::NotEndToEnd);
+        QCOMPARE(alice.ends[0].sipStatus, 488);
+        QCOMPARE(alice.ends[0].code, CallErrc::Declined);
+        // The reason travels in a Warning header, in words.
+        QVERIFY2(alice.ends[0].reason.find("end-to-end") != std::string::npos,
+                 alice.ends[0].reason.c_str());
+        QVERIFY(bob.e2es.empty());
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void signerNotPublishedIsRejected() {
+        FixedCertificates certs;
+        auto impostor =
+            makeIdentity("sip:alice@a.example", "urn:uuid:e0e00000-0000-4000-8000-000000000001");
+        certs.publish("sip:alice@a.example", {m_alice->certificate}); // not the impostor's
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(impostor);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts.size(), std::size_t(1));
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Failed);
+        QCOMPARE(bob.verdicts[0].failure, IdentityFailure::SignerNotListed);
+        QCOMPARE(alice.ends[0].sipStatus, 403);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.ends[0].code, CallErrc::IdentityRejected);
+        QVERIFY(std::find(bob.states.begin(), bob.states.end(), Call::State::Ringing) ==
+                bob.states.end());
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void failedCallRingsRedWhenAllowed() {
+        FixedCertificates certs;
+        auto impostor =
+            makeIdentity("sip:alice@a.example", "urn:uuid:e0e00000-0000-4000-8000-000000000002");
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        PolicySettings lenient;
+        lenient.ringOnFailed = true;
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example", lenient);
+        alice.agent.setIdentity(impostor);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(alice.e2es.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Failed);
+        QVERIFY(!bob.e2es[0]); // rang red, answered in clear: never end-to-end
+        QVERIFY(!alice.e2es[0]);
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void calleeDomainWithoutServiceFallsBack() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate}); // b.example: no service
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob); // signs, but nothing vouches for it
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.e2es.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Verified);
+        QCOMPARE(alice.verdicts[0].kind, IdentityVerdict::Kind::Unsigned);
+        QVERIFY2(alice.verdicts[0].reason.find("b.example") != std::string::npos,
+                 alice.verdicts[0].reason.c_str());
+        QVERIFY(!alice.e2es[0]);
+        QVERIFY(call.value()->notEndToEndReason().find("b.example") != std::string::npos);
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void unknownSignerIsRefreshedOnce() {
+        FixedCertificates service;
+        auto renewed =
+            makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000001");
+        service.publish("sip:alice@a.example", {renewed->certificate});
+        service.publish("sip:bob@b.example", {m_bob->certificate});
+        StaleCache cache(service);
+        cache.setStale("sip:alice@a.example", {m_alice->certificate}); // before re-enrolment
+        Party alice(*m_root, service, "sip:alice@a.example");
+        Party bob(*m_root, cache, "sip:bob@b.example");
+        alice.agent.setIdentity(renewed);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QCOMPARE(cache.refreshes, 1);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Verified);
+        QCOMPARE(bob.verdicts[0].signerFingerprint, renewed->certificate.fingerprint());
+        QVERIFY(bob.e2es[0]);
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void secondDeviceIsNewsNotAlarm() {
+        FixedCertificates certs;
+        auto laptop =
+            makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000002");
+        certs.publish("sip:alice@a.example", {m_alice->certificate, laptop->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        const std::shared_ptr<const crypto::DeviceIdentity> devices[] = {m_alice, laptop, m_alice};
+        const IdentityVerdict::Kind expected[] = {IdentityVerdict::Kind::Verified,
+                                                  IdentityVerdict::Kind::VerifiedNewDevice,
+                                                  IdentityVerdict::Kind::Verified};
+        for (std::size_t i = 0; i < 3; ++i) {
+            alice.agent.setIdentity(devices[i]);
+            auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+            QVERIFY(call.ok());
+            QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), i + 1, 10000);
+            QCOMPARE(bob.verdicts[i].kind, expected[i]);
+            call.value()->hangUp();
+            QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), i + 1, 10000);
+        }
+        QVERIFY(
+            bob.seen.knows("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000002"));
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void cancelStopsRinging() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        bob.autoAnswer = false;
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QTRY_VERIFY_WITH_TIMEOUT(std::find(alice.states.begin(), alice.states.end(),
+                                           Call::State::Ringing) != alice.states.end(),
+                                 10000);
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.ends[0].code, CallErrc::Cancelled);
+        QVERIFY(bob.ends[0].byPeer);
+        QCOMPARE(alice.ends[0].code, CallErrc::Cancelled);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void calleeRejects() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        bob.autoAnswer = false;
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.incoming.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.incoming[0]->state(), Call::State::Ringing, 10000);
+        bob.incoming[0]->reject(486, "Busy Here");
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(alice.ends[0].sipStatus, 486);
+        QCOMPARE(alice.ends[0].code, CallErrc::Declined);
+        QVERIFY(alice.ends[0].byPeer);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void shutdownEndsActiveCalls() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        shutDown(bob); // BYE first, then nua_shutdown
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QVERIFY(alice.ends[0].byPeer);
+        QVERIFY(alice.agent.calls().empty());
+        shutDown(alice);
+    }
+
+    void realMediaFlowsBothWays() {
+        // The media engine behind the same flow: SRTP with the keys that
+        // travelled sealed in the 200 OK and the ACK.
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        MediaSettings settings;
+        settings.address = "127.0.0.1";
+        settings.source = [] { return std::make_shared<media::ToneSource>(); };
+        MediaSdpFactory aliceMedia(settings);
+        MediaSdpFactory bobMedia(settings);
+        SeenDevices aliceSeen;
+        SeenDevices bobSeen;
+        UserAgent alice(*m_root, Party::settingsFor("sip:alice@a.example", {}), certs, aliceMedia,
+                        aliceSeen);
+        UserAgent bob(*m_root, Party::settingsFor("sip:bob@b.example", {}), certs, bobMedia,
+                      bobSeen);
+        alice.setIdentity(m_alice);
+        bob.setIdentity(m_bob);
+        QSignalSpy aliceReady(&alice, &UserAgent::ready);
+        QSignalSpy bobReady(&bob, &UserAgent::ready);
+        QVERIFY(alice.start().ok());
+        QVERIFY(bob.start().ok());
+        QVERIFY(aliceReady.wait(5000) || alice.isReady());
+        QVERIFY(bobReady.count() > 0 || bobReady.wait(5000));
+        int bobFlowing = 0;
+        bool bobE2e = false;
+        QObject::connect(&bob, &UserAgent::incomingCall, &bob, [&](Call *call) {
+            QObject::connect(call, &Call::stateChanged, call, [call](Call::State state) {
+                if (state == Call::State::Ringing) {
+                    call->answer();
+                }
+            });
+            QObject::connect(call, &Call::mediaReady, call,
+                             [&](const NegotiatedMedia &m, bool e2e) { bobE2e = e2e && m.audio; });
+            QObject::connect(call, &Call::mediaFlowing, call, [&](bool f) { bobFlowing += f; });
+        });
+        const std::string bobUri = bob.contact().substr(1, bob.contact().find('>') - 1);
+        auto call = alice.call("sip:bob@b.example", bobUri);
+        QVERIFY(call.ok());
+        QSignalSpy aliceFlowing(call.value(), &Call::mediaFlowing);
+        QTRY_VERIFY_WITH_TIMEOUT(aliceFlowing.count() > 0, 15000);
+        QCOMPARE(aliceFlowing.first().first().toBool(), true);
+        QTRY_VERIFY_WITH_TIMEOUT(bobFlowing > 0, 15000);
+        QVERIFY(bobE2e);
+        QVERIFY(call.value()->endToEnd());
+        auto media = call.value()->media();
+        QVERIFY(media.has_value());
+        QVERIFY(media->audio);
+        QCOMPARE(media->codec, std::string("opus/48000/2"));
+        QSignalSpy ended(call.value(), &Call::ended);
+        call.value()->hangUp();
+        QVERIFY(ended.wait(10000));
+        QSignalSpy aliceDone(&alice, &UserAgent::shutdownFinished);
+        QSignalSpy bobDone(&bob, &UserAgent::shutdownFinished);
+        alice.shutdown();
+        bob.shutdown();
+        QVERIFY(aliceDone.wait(10000));
+        QVERIFY(bobDone.count() > 0 || bobDone.wait(10000));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestUserAgent)
+#include "test_user_agent.moc"
