@@ -170,7 +170,7 @@ private:
     Context m_ctx;
     Direction m_direction;
     QString m_id;
-    nua_handle_s *m_handle; ///< owned by UserAgent (HandlePtr), valid until ended
+    nua_handle_s *m_handle; ///< owned by UserAgent (CallEntry), valid until ended()
     std::shared_ptr<const crypto::DeviceIdentity> m_identity;
     std::unique_ptr<SdpNegotiator> m_sdp;
     State m_state;

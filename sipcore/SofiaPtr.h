@@ -28,13 +28,6 @@ using HomePtr = std::unique_ptr<su_home_t, HomeDeleter>;
     return HomePtr(static_cast<su_home_t *>(su_home_new(sizeof(su_home_t))));
 }
 
-struct HandleDeleter {
-    void operator()(nua_handle_t *nh) const noexcept { nua_handle_destroy(nh); }
-};
-/// An operation handle the application owns (created with nua_handle(), or
-/// handed over by the first event of a handle the stack created).
-using HandlePtr = std::unique_ptr<nua_handle_t, HandleDeleter>;
-
 /// A header's value as text (without the name), or empty when absent.
 template <typename H> [[nodiscard]] std::string headerText(const H *header) {
     if (header == nullptr) {

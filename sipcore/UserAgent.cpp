@@ -158,8 +158,8 @@ void UserAgent::setIdentity(std::shared_ptr<const crypto::DeviceIdentity> identi
 
 std::vector<Call *> UserAgent::calls() const {
     std::vector<Call *> out;
-    for (const auto &[nh, call] : m_calls) {
-        out.push_back(call);
+    for (const auto &[nh, entry] : m_calls) {
+        out.push_back(entry.call);
     }
     return out;
 }
@@ -184,7 +184,7 @@ Result<Call *, UaError> UserAgent::call(const std::string &target, const std::st
                           Call::Direction::Outgoing, QStringLiteral("c%1").arg(m_nextCall++), nh,
                           m_identity);
     call->setParent(this);
-    m_calls[nh] = call;
+    m_calls[nh] = CallEntry{OwnedHandle(nh), call};
     Q_EMIT outgoingCall(call);
     call->startOutgoing(target, requestUri);
     return call;
@@ -238,10 +238,12 @@ void UserAgent::finishShutdown() {
     m_shutdownDone = true;
     // Deferred: nua must not be destroyed from inside its own callback.
     QTimer::singleShot(0, this, [this] {
-        for (auto &[nh, call] : m_calls) {
-            call->deleteLater();
+        for (auto &[nh, entry] : m_calls) {
+            entry.call->deleteLater();
         }
+        // The handles go back to nua before nua itself goes.
         m_calls.clear();
+        m_register.reset();
         if (m_nua != nullptr) {
             nua_destroy(m_nua);
             m_nua = nullptr;
@@ -272,14 +274,14 @@ void UserAgent::onEvent(int event, int status, const char *phrase, nua_handle_s 
         onParams(tags);
         return;
     }
-    if (nh != nullptr && nh == m_register) {
+    if (nh != nullptr && nh == m_register.get()) {
         if (e == nua_r_register || e == nua_r_unregister) {
             onRegisterResponse(event, status, phrase, sip);
         }
         return;
     }
     auto it = nh != nullptr ? m_calls.find(nh) : m_calls.end();
-    Call *call = it != m_calls.end() ? it->second : nullptr;
+    Call *call = it != m_calls.end() ? it->second.call : nullptr;
 
     switch (e) {
     case nua_i_invite:
@@ -328,7 +330,7 @@ void UserAgent::onEvent(int event, int status, const char *phrase, nua_handle_s 
     }
     // A handle the stack created for something we do not handle (OPTIONS,
     // MESSAGE...): nua has answered it; give the handle back.
-    if (call == nullptr && nh != nullptr && nh != m_register && nh != nua_default(m_nua) &&
+    if (call == nullptr && nh != nullptr && nh != m_register.get() && nh != nua_default(m_nua) &&
         e != nua_r_bye && e != nua_r_cancel && e != nua_i_terminated && e != nua_i_active) {
         if (nua_event_is_incoming_request(e) || e == nua_i_outbound) {
             nua_handle_destroy(nh);
@@ -376,11 +378,11 @@ void UserAgent::startRegistration() {
     if (m_settings.registrar.empty() || m_shuttingDown) {
         return;
     }
-    m_register = nua_handle(m_nua, nullptr, SIPTAG_TO_STR(m_settings.aor.c_str()),
-                            SIPTAG_FROM_STR(m_settings.aor.c_str()), TAG_END());
+    m_register.reset(nua_handle(m_nua, nullptr, SIPTAG_TO_STR(m_settings.aor.c_str()),
+                                SIPTAG_FROM_STR(m_settings.aor.c_str()), TAG_END()));
     const std::string expires = std::to_string(m_settings.registrationExpiry.count());
     setRegistration(Registration::Registering, "registering at " + m_settings.registrar);
-    nua_register(m_register, NUTAG_REGISTRAR(m_settings.registrar.c_str()),
+    nua_register(m_register.get(), NUTAG_REGISTRAR(m_settings.registrar.c_str()),
                  NUTAG_OUTBOUND("no-validate"), SIPTAG_CONTACT_STR(m_contact.c_str()),
                  SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
 }
@@ -402,7 +404,7 @@ void UserAgent::onRegisterResponse(int event, int status, const char *phrase, co
             setRegistration(Registration::Failed, m_registrationError);
             return;
         }
-        nua_authenticate(m_register, NUTAG_AUTH(credentials.c_str()), TAG_END());
+        nua_authenticate(m_register.get(), NUTAG_AUTH(credentials.c_str()), TAG_END());
         return;
     }
     if (status >= 300) {
@@ -435,20 +437,23 @@ void UserAgent::onIncomingInvite(nua_handle_s *nh, const sip_s *sip) {
                           Call::Direction::Incoming, QStringLiteral("c%1").arg(m_nextCall++), nh,
                           m_identity);
     call->setParent(this);
-    m_calls[nh] = call;
+    m_calls[nh] = CallEntry{OwnedHandle(nh), call};
     call->startIncoming(sip);
     Q_EMIT incomingCall(call);
 }
 
 void UserAgent::callEnded(Call *call) {
     for (auto it = m_calls.begin(); it != m_calls.end(); ++it) {
-        if (it->second == call) {
-            nua_handle_destroy(it->first);
-            m_calls.erase(it);
+        if (it->second.call == call) {
+            m_calls.erase(it); // gives the handle back to nua
             break;
         }
     }
     call->deleteLater();
+}
+
+void UserAgent::HandleOwner::operator()(nua_handle_s *nh) const noexcept {
+    nua_handle_destroy(nh);
 }
 
 std::string UserAgent::credentialsFor(const sip_s *sip) const {

@@ -162,8 +162,18 @@ private:
     std::shared_ptr<const crypto::DeviceIdentity> m_identity;
 
     nua_s *m_nua = nullptr;
-    nua_handle_s *m_register = nullptr; ///< owned (destroyed at shutdown)
-    std::map<nua_handle_s *, Call *> m_calls;
+    /// Gives an operation handle back to nua (nua_handle_destroy).
+    struct HandleOwner {
+        void operator()(nua_handle_s *nh) const noexcept;
+    };
+    using OwnedHandle = std::unique_ptr<nua_handle_s, HandleOwner>;
+    struct CallEntry {
+        OwnedHandle handle;
+        Call *call; ///< a child QObject, deleted (later) when the call ends
+    };
+
+    OwnedHandle m_register;
+    std::map<nua_handle_s *, CallEntry> m_calls;
     std::unique_ptr<QTemporaryDir> m_tlsDir; ///< generated TLS material, removed on exit
     std::string m_contact;
     Registration m_registration = Registration::None;

@@ -18,6 +18,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcessEnvironment>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -138,6 +139,9 @@ private Q_SLOTS:
     void domainWithoutServiceFallsBackUnsigned();
     void revokedDeviceFails();
     void tlsToTheRegistrarIsVerified();
+    void refusesQtWithoutGlib();
+    void cacheTtlDecidesWhenToAsk_data();
+    void cacheTtlDecidesWhenToAsk();
 
 private:
     struct Domain {
@@ -156,6 +160,8 @@ private:
     /// (the domain's own Kamailio when null).
     [[nodiscard]] QString profile(const QString &name, const QString &aor, const Domain &domain,
                                   const QString &extra = {}, const QHostAddress *proxy = nullptr);
+    /// Rewrites `from` to `to` in a profile written by profile().
+    static void edit(const QString &ini, const QByteArray &from, const QByteArray &to);
     [[nodiscard]] std::unique_ptr<AgentProcess> agent(const QString &name,
                                                       const QStringList &arguments);
     /// Starts an agent and waits until it registered (and enrolled, when its domain can).
@@ -455,7 +461,7 @@ void TestAgentWorld::forkedCallRingsBothDevicesFirstAnswerWins() {
     auto bob = startRegistered(
         QStringLiteral("bob-fork"),
         profile(QStringLiteral("bob-fork"), QStringLiteral("sip:bob@b.example"), m_b),
-        {QStringLiteral("--auto-answer"), QStringLiteral("--answer-delay"), QStringLiteral("1500")},
+        {QStringLiteral("--auto-answer"), QStringLiteral("--answer-delay"), QStringLiteral("4000")},
         true);
     NAPKIN_VERIFY_OK(bob);
     auto bob2 = startRegistered(
@@ -676,6 +682,87 @@ void TestAgentWorld::tlsToTheRegistrarIsVerified() {
     QVERIFY(!wrong->find(QStringLiteral("registered"),
                          {{QStringLiteral("state"), QStringLiteral("registered")}}));
     wrong->process().stop();
+}
+
+void TestAgentWorld::refusesQtWithoutGlib() {
+    // Without GLib's dispatcher no Sofia event would ever arrive: say so, exit 1.
+    QProcessEnvironment env;
+    env.insert(QStringLiteral("QT_NO_GLIB"), QStringLiteral("1"));
+    auto run =
+        runProgram(QStringLiteral(NAPKIN_CLI_PATH),
+                   {QStringLiteral("agent"), QStringLiteral("--config"),
+                    profile(QStringLiteral("no-glib"), QStringLiteral("sip:bob@b.example"), m_b),
+                    QStringLiteral("--duration"), QStringLiteral("5")},
+                   30000, {}, env);
+    NAPKIN_VERIFY_OK(run);
+    QCOMPARE(run->exit.code, 1);
+    const auto doc = QJsonDocument::fromJson(run->stdoutText.trimmed().toUtf8());
+    QCOMPARE(doc.object().value(QStringLiteral("event")).toString(), QStringLiteral("error"));
+    QVERIFY2(doc.object()
+                 .value(QStringLiteral("message"))
+                 .toString()
+                 .contains(QStringLiteral("QT_NO_GLIB")),
+             qPrintable(run->stdoutText));
+}
+
+void TestAgentWorld::edit(const QString &ini, const QByteArray &from, const QByteArray &to) {
+    QFile f(ini);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QByteArray text = f.readAll();
+    f.close();
+    QVERIFY2(text.contains(from), from.constData());
+    text.replace(from, to);
+    QVERIFY(writeText(ini, text));
+}
+
+void TestAgentWorld::cacheTtlDecidesWhenToAsk_data() {
+    QTest::addColumn<int>("ttl");
+    QTest::addColumn<int>("expectedLookups");
+    // TTL 0: every call asks a.example again (a 304 the second time);
+    // TTL 300: the second call uses the cached set.
+    QTest::newRow("ttl 0") << 0 << 2;
+    QTest::newRow("ttl 300") << 300 << 1;
+}
+
+void TestAgentWorld::cacheTtlDecidesWhenToAsk() {
+    QFETCH(int, ttl);
+    QFETCH(int, expectedLookups);
+    const QString tag = QStringLiteral("ttl%1").arg(ttl);
+    const QString bobIni =
+        profile(QStringLiteral("bob-") + tag, QStringLiteral("sip:bob@b.example"), m_b);
+    edit(bobIni, "cache_ttl = 0\n", "cache_ttl = " + QByteArray::number(ttl) + "\n");
+    auto bob = startRegistered(QStringLiteral("bob-") + tag, bobIni,
+                               {QStringLiteral("--auto-answer")}, true);
+    NAPKIN_VERIFY_OK(bob);
+    // alice keeps her key between runs, so both calls are signed by one certificate.
+    const QString aliceIni =
+        profile(QStringLiteral("alice-") + tag, QStringLiteral("sip:alice@a.example"), m_a);
+    edit(aliceIni, "key_storage = none\n", "key_storage = file\n");
+
+    auto lookups = [this] {
+        return m_a.certd->process().stderrText().count(
+            QStringLiteral("GET /search-cgi?sip=alice%40a.example"));
+    };
+    const int before = lookups();
+    for (int call = 0; call < 2; ++call) {
+        auto alice = agent(QStringLiteral("alice-%1-%2").arg(tag).arg(call),
+                           {QStringLiteral("--config"), aliceIni, QStringLiteral("--call"),
+                            QStringLiteral("sip:bob@b.example"), QStringLiteral("--hangup-after"),
+                            QStringLiteral("1")});
+        NAPKIN_VERIFY_OK(alice->start());
+        WAIT_EVENT(media, *alice, QStringLiteral("media"));
+        QCOMPARE(media.value(QStringLiteral("e2e")).toBool(), true);
+        WAIT_EVENT(ended, *alice, QStringLiteral("ended"));
+        alice->process().stop();
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(lookups() - before, expectedLookups, 5000);
+    int verified = 0;
+    for (const auto &e : (*bob)->events()) {
+        verified += e.value(QStringLiteral("event")).toString() == QStringLiteral("identity") &&
+                    e.value(QStringLiteral("verdict")).toString() == QStringLiteral("verified");
+    }
+    QCOMPARE(verified, 2);
+    (*bob)->process().stop();
 }
 
 QTEST_GUILESS_MAIN(TestAgentWorld)

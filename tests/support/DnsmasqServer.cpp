@@ -1,12 +1,25 @@
 #include "tests/support/DnsmasqServer.h"
 
+#include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <csignal>
+
 namespace napkin::testing {
 
 namespace {
+
+QString ownersDirectory() {
+    return QDir::temp().filePath(QStringLiteral("napkin-test-dnsmasq"));
+}
+
+bool isRunningDnsmasq(qint64 pid) {
+    QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    return cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains("dnsmasq");
+}
 
 /// "_certificates._tcp.a.example" -> "a.example"; "certs.a.example" -> "a.example".
 QString parentDomain(const QString &name) {
@@ -86,6 +99,27 @@ QStringList DnsmasqServer::arguments() const {
     return args;
 }
 
+void DnsmasqServer::reapOrphans() {
+    QDir owners(ownersDirectory());
+    const QStringList entries = owners.entryList(QDir::Files);
+    for (const QString &entry : entries) {
+        const qint64 dnsmasqPid = entry.toLongLong();
+        QFile file(owners.filePath(entry));
+        qint64 ownerPid = 0;
+        if (file.open(QIODevice::ReadOnly)) {
+            ownerPid = file.readAll().trimmed().toLongLong();
+            file.close();
+        }
+        if (ownerPid > 0 && QFile::exists(QStringLiteral("/proc/%1").arg(ownerPid))) {
+            continue; // its test is still running
+        }
+        if (dnsmasqPid > 0 && isRunningDnsmasq(dnsmasqPid)) {
+            ::kill(static_cast<pid_t>(dnsmasqPid), SIGTERM);
+        }
+        owners.remove(entry);
+    }
+}
+
 TestResult<void> DnsmasqServer::launch(int timeoutMs) {
     const QString program = QStandardPaths::findExecutable(
         QStringLiteral("dnsmasq"),
@@ -103,11 +137,17 @@ TestResult<void> DnsmasqServer::launch(int timeoutMs) {
     if (auto r = m_process->start(); !r.ok()) {
         return r;
     }
+    QDir().mkpath(ownersDirectory());
+    QFile owner(QDir(ownersDirectory()).filePath(QString::number(m_process->pid())));
+    if (owner.open(QIODevice::WriteOnly)) {
+        owner.write(QByteArray::number(QCoreApplication::applicationPid()) + '\n');
+    }
     // dnsmasq binds its sockets before it logs "started".
     return m_process->waitForOutput(QStringLiteral("started, version"), timeoutMs);
 }
 
 TestResult<void> DnsmasqServer::start(int timeoutMs) {
+    reapOrphans();
     QString lastError;
     for (int attempt = 0; attempt < 3; ++attempt) {
         m_address = FreePort::uniqueLoopbackAddress();
@@ -138,8 +178,10 @@ ProcessExit DnsmasqServer::stop() {
     if (!m_process) {
         return {};
     }
+    const qint64 pid = m_process->pid();
     ProcessExit e = m_process->stop();
     m_process.reset();
+    QFile::remove(QDir(ownersDirectory()).filePath(QString::number(pid)));
     return e;
 }
 

@@ -5,6 +5,12 @@
 // answering only from the records the test gives it. Names under the
 // "local" domains that have no record get NXDOMAIN; anything else is REFUSED
 // (no upstream), which a client sees as a DNS failure.
+//
+// dnsmasq changes its credentials at start-up, which clears the
+// PR_SET_PDEATHSIG that ManagedProcess sets, so a test killed without running
+// destructors would leave it behind. Each instance therefore records
+// "dnsmasq pid -> test pid" in a directory under /tmp, and start() stops the
+// instances whose test process is gone.
 
 #include "tests/support/ManagedProcess.h"
 
@@ -61,6 +67,8 @@ public:
 private:
     [[nodiscard]] QStringList arguments() const;
     [[nodiscard]] TestResult<void> launch(int timeoutMs);
+    /// Stops dnsmasq processes left behind by test processes that died.
+    static void reapOrphans();
 
     QString m_workDir;
     QString m_name;
