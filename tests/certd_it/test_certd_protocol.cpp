@@ -637,6 +637,8 @@ private Q_SLOTS:
         QTest::qSleep(1500); // the slow clients are connected and dripping
         QCOMPARE(slowOpen.load(), kSlowClients);
         qint64 worst = 0;
+        QElapsedTimer all;
+        all.start();
         for (int i = 0; i < 20; ++i) {
             HttpsClient c = client();
             QElapsedTimer t;
@@ -650,7 +652,13 @@ private Q_SLOTS:
         for (auto &t : slow) {
             t.join();
         }
-        QVERIFY2(worst < 500, qPrintable(QStringLiteral("slowest GET took %1 ms").arg(worst)));
+        const qint64 total = all.elapsed();
+        // certd cuts a slow client after 10 s. A server that made others wait
+        // behind the slow clients would need about that long; the bounds stay
+        // far below it yet loose enough for a loaded, sanitized test build
+        // (speed itself is measured by scripts/bench-certd, not here).
+        QVERIFY2(worst < 3000, qPrintable(QStringLiteral("slowest GET took %1 ms").arg(worst)));
+        QVERIFY2(total < 8000, qPrintable(QStringLiteral("20 GETs took %1 ms").arg(total)));
         HttpsClient c = client();
         auto health = c.get("/healthz");
         NAPKIN_VERIFY_OK(health);
