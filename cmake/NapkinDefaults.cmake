@@ -16,6 +16,11 @@ function(napkin_defaults target)
     if(NAPKIN_WERROR)
         target_compile_options(${target} PRIVATE -Werror)
     endif()
+    # GCC 12 reports false -Wrestrict overlaps inside std::string at -O2/-O3
+    # (GCC bug 105329, fixed in 13); Debian 12's compiler is 12.2.
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+        target_compile_options(${target} PRIVATE -Wno-restrict)
+    endif()
     target_compile_definitions(${target} PRIVATE QT_NO_KEYWORDS QT_NO_CAST_FROM_ASCII
                                OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
 endfunction()
