@@ -9,9 +9,7 @@
 //   --only runs just the row with that key (for profiling one operation).
 
 #include "crypto/DeviceIdentity.h"
-#if NAPKIN_BENCH_SMIME
 #include "crypto/Smime.h"
-#endif
 
 #include <chrono>
 #include <cstdio>
@@ -122,7 +120,6 @@ void rawRows(std::vector<Row> &rows, double seconds) {
     }));
 }
 
-#if NAPKIN_BENCH_SMIME
 /// An SDP offer as a SIP INVITE carries it: a realistic size for the body.
 Bytes sampleEntity() {
     static constexpr std::string_view text = "Content-Type: application/sdp\r\n"
@@ -196,7 +193,6 @@ void smimeRows(std::vector<Row> &rows, double seconds) {
         }
     }));
 }
-#endif
 
 } // namespace
 
@@ -230,9 +226,7 @@ int main(int argc, char **argv) {
         static_cast<void>(identity("sip:alice@a.example", KeyType::Rsa));
     }));
     rawRows(rows, seconds);
-#if NAPKIN_BENCH_SMIME
     smimeRows(rows, seconds);
-#endif
 
     for (const auto &row : rows) {
         if (row.opsPerSecond <= 0) {
@@ -247,9 +241,5 @@ int main(int argc, char **argv) {
                         us);
         }
     }
-#if !NAPKIN_BENCH_SMIME
-    std::fprintf(stderr, "napkin-bench-crypto: built without crypto/Smime.cpp; "
-                         "S/MIME rows are missing\n");
-#endif
     return 0;
 }

@@ -91,6 +91,8 @@ private:
     void playout();
     void sendRtcp(Clock::time_point now, bool bye);
     void drain(UdpSocket &socket, bool rtcpSocket, Clock::time_point now);
+    /// Counts a packet that SRTP rejected, by why it was rejected.
+    void countRejected(MediaErrc code);
     void onRtp(std::vector<std::uint8_t> &packet, const SocketAddress &from, Clock::time_point now);
     void onRtcp(std::vector<std::uint8_t> &packet, Clock::time_point now);
     void sendPacket(const RtpHeader &header, std::span<const std::uint8_t> payload);
@@ -377,17 +379,20 @@ void MediaSession::Engine::drain(UdpSocket &socket, bool rtcpSocket, Clock::time
     }
 }
 
+void MediaSession::Engine::countRejected(MediaErrc code) {
+    if (code == MediaErrc::AuthenticationFailed) {
+        ++m_stats.authenticationFailures;
+    } else if (code == MediaErrc::Replay) {
+        ++m_stats.replays;
+    } else {
+        ++m_stats.malformed;
+    }
+}
+
 void MediaSession::Engine::onRtp(std::vector<std::uint8_t> &packet, const SocketAddress &from,
                                  Clock::time_point now) {
     if (auto ok = m_srtp->unprotectRtp(packet); !ok) {
-        const MediaErrc code = ok.error().code;
-        if (code == MediaErrc::AuthenticationFailed) {
-            ++m_stats.authenticationFailures;
-        } else if (code == MediaErrc::Replay) {
-            ++m_stats.replays;
-        } else {
-            ++m_stats.malformed;
-        }
+        countRejected(ok.error().code);
         return;
     }
     auto rtp = parseRtp(packet);
@@ -442,14 +447,7 @@ void MediaSession::Engine::onRtp(std::vector<std::uint8_t> &packet, const Socket
 
 void MediaSession::Engine::onRtcp(std::vector<std::uint8_t> &packet, Clock::time_point now) {
     if (auto ok = m_srtp->unprotectRtcp(packet); !ok) {
-        const MediaErrc code = ok.error().code;
-        if (code == MediaErrc::AuthenticationFailed) {
-            ++m_stats.authenticationFailures;
-        } else if (code == MediaErrc::Replay) {
-            ++m_stats.replays;
-        } else {
-            ++m_stats.malformed;
-        }
+        countRejected(ok.error().code);
         return;
     }
     auto rtcp = parseRtcp(packet);
