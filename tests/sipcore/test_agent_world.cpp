@@ -8,6 +8,7 @@
 //   carol (c.example) --> Kamailio c --FOREIGN_PROXY--> Kamailio b
 //   alice --directly--> Kamailio b-evil (ALTER_BODY_TEST rewrites Date) --> bob3
 
+#include "tests/support/AgentProcess.h"
 #include "tests/support/CertdInstance.h"
 #include "tests/support/DnsmasqServer.h"
 #include "tests/support/FreePort.h"
@@ -45,84 +46,7 @@ bool writeText(const QString &path, const QByteArray &text) {
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text) == text.size();
 }
 
-/// One napkin-cli agent process and the JSON events it printed.
-class AgentProcess {
-public:
-    AgentProcess(const QString &name, const QString &logDir, const QStringList &arguments) {
-        ProcessSpec spec;
-        spec.name = name;
-        spec.program = QStringLiteral(NAPKIN_CLI_PATH);
-        spec.arguments = QStringList{QStringLiteral("agent")} + arguments;
-        spec.logDirectory = logDir;
-        spec.stopGraceMs = 40000; // a clean shutdown may wait for the registrar
-        spec.extraEnvironment.insert(QStringLiteral("QT_LOGGING_RULES"),
-                                     QStringLiteral("napkin.*=true"));
-        m_process = std::make_unique<ManagedProcess>(spec);
-    }
-
-    [[nodiscard]] TestResult<void> start() { return m_process->start(); }
-
-    [[nodiscard]] std::vector<QJsonObject> events() const {
-        std::vector<QJsonObject> out;
-        for (const QString &line : m_process->stdoutText().split(QLatin1Char('\n'))) {
-            if (line.trimmed().isEmpty()) {
-                continue;
-            }
-            const auto doc = QJsonDocument::fromJson(line.toUtf8());
-            if (doc.isObject()) {
-                out.push_back(doc.object());
-            }
-        }
-        return out;
-    }
-
-    /// The first event of this kind whose fields include `match`.
-    [[nodiscard]] std::optional<QJsonObject> find(const QString &event,
-                                                  const QJsonObject &match = {}) const {
-        for (const auto &e : events()) {
-            if (e.value(QStringLiteral("event")).toString() != event) {
-                continue;
-            }
-            bool all = true;
-            for (auto it = match.begin(); it != match.end(); ++it) {
-                all = all && e.value(it.key()) == it.value();
-            }
-            if (all) {
-                return e;
-            }
-        }
-        return std::nullopt;
-    }
-
-    [[nodiscard]] TestResult<QJsonObject>
-    waitFor(const QString &event, const QJsonObject &match = {}, int timeoutMs = 30000) {
-        std::optional<QJsonObject> found;
-        auto waited = m_process->waitUntil(
-            [&] {
-                found = find(event, match);
-                return found.has_value() || !m_process->isRunning();
-            },
-            timeoutMs, QStringLiteral("the event ") + event);
-        if (!found) {
-            return fail(
-                QStringLiteral("%1 never reported %2 %3\n%4")
-                    .arg(m_process->spec().name, event,
-                         QString::fromUtf8(QJsonDocument(match).toJson(QJsonDocument::Compact)),
-                         m_process->logTail(80)));
-        }
-        return *found;
-    }
-
-    [[nodiscard]] ManagedProcess &process() { return *m_process; }
-
-private:
-    std::unique_ptr<ManagedProcess> m_process;
-};
-
-#define WAIT_EVENT(var, agent, ...)                                                                \
-    auto var##_r = (agent).waitFor(__VA_ARGS__);                                                   \
-    NAPKIN_VERIFY_OK(var##_r);                                                                     \
-    const QJsonObject var = var##_r.value()
+#define WAIT_EVENT(var, agent, ...) NAPKIN_WAIT_EVENT(var, agent, __VA_ARGS__)
 
 } // namespace
 
@@ -270,7 +194,8 @@ QString TestAgentWorld::profile(const QString &name, const QString &aor, const D
 
 std::unique_ptr<AgentProcess> TestAgentWorld::agent(const QString &name,
                                                     const QStringList &arguments) {
-    return std::make_unique<AgentProcess>(name, m_dir->path(), arguments);
+    return std::make_unique<AgentProcess>(QStringLiteral(NAPKIN_CLI_PATH), name, m_dir->path(),
+                                          arguments);
 }
 
 TestResult<std::unique_ptr<AgentProcess>> TestAgentWorld::startRegistered(const QString &name,
