@@ -75,6 +75,30 @@ void checkWithRefresh(
         });
 }
 
+/// A final response with which a phone that does not understand our signed,
+/// SDP-less INVITE refuses it: 415 Unsupported Media Type (RFC 3261 21.4.13;
+/// what Sofia-SIP's own SDP engine answers), and 500 (baresip 1.0 answers
+/// "500 Call Error" when the body is not SDP). A 500 with Retry-After is an
+/// overloaded server, and a refusal with a Napkin Warning comes from a device
+/// that read the body: neither is a plain phone.
+bool refusesUnreadableBody(int status, const sip_t *sip) {
+    if (status != 415 && status != 500) {
+        return false;
+    }
+    if (sip == nullptr) {
+        return status == 415;
+    }
+    if (status == 500 && sip->sip_retry_after != nullptr) {
+        return false;
+    }
+    for (const sip_warning_t *w = sip->sip_warning; w != nullptr; w = w->w_next) {
+        if (w->w_host != nullptr && std::string_view(w->w_host) == "napkin") {
+            return false;
+        }
+    }
+    return true;
+}
+
 } // namespace
 
 CallErrc callErrcForStatus(int status) {
@@ -174,7 +198,7 @@ void Call::sendInvite(bool afterChallenge, std::uint32_t cseq, const std::string
     crypto::Bytes body;
     m_sent.cseq = std::to_string(cseq) + " INVITE";
     m_sent.date = formatSipDate(Clock::now());
-    if (m_identity) {
+    if (m_identity && !m_plainFallback) {
         auto signedBody = signIdentityBody(m_sent, *m_identity);
         if (!signedBody) {
             failCall(CallErrc::Local, signedBody.error().message);
@@ -240,6 +264,9 @@ void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
         return;
     }
     if (status >= 300) {
+        if (m_state != State::Ending && fallBackToPlain(status, phrase, sip)) {
+            return;
+        }
         std::string reason = std::to_string(status) + " " + (phrase ? phrase : "");
         if (sip != nullptr && sip->sip_warning != nullptr && sip->sip_warning->w_text != nullptr) {
             reason += " (" + std::string(sip->sip_warning->w_text) + ")";
@@ -262,6 +289,34 @@ void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
     m_answerBody.emplace(std::move(type), std::move(body));
     setState(State::Answering);
     handleAnswer();
+}
+
+bool Call::fallBackToPlain(int status, const char *phrase, const sip_s *sip) {
+    if (!m_signedInvite || m_plainFallback || !refusesUnreadableBody(status, sip)) {
+        return false;
+    }
+    const std::string refusal = std::to_string(status) + " " + (phrase ? phrase : "");
+    if (m_ctx.policy.requireEndToEnd) {
+        noteEnd(CallErrc::NotEndToEnd,
+                "the callee refused the signed INVITE (" + refusal +
+                    "), as a phone without end-to-end security does; end-to-end security is "
+                    "required, so it was not called again in clear",
+                status, false);
+        return true; // the INVITE's end ends the call
+    }
+    m_plainFallback = true;
+    m_signedInvite = false;
+    m_skipTermination = true;
+    m_challenges = 0;
+    m_fallbackReason = "the callee refused the signed INVITE (" + refusal +
+                       "), so it was called again with a plain SDES-SRTP offer that every "
+                       "proxy on the way can read";
+    qCInfo(lcSip).noquote() << "call" << m_id
+                            << "falls back to plain SDP:" << m_fallbackReason.c_str();
+    // RFC 3261 8.1.3.5: the same Call-ID, From and To, the next CSeq.
+    sendInvite(false, sip != nullptr && sip->sip_cseq ? sip->sip_cseq->cs_seq + 1 : randomCseq(),
+               {});
+    return true;
 }
 
 void Call::handleAnswer() {
@@ -360,7 +415,7 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
         return;
     }
     m_endToEnd = decision.endToEnd;
-    m_notE2eReason = decision.reason;
+    m_notE2eReason = m_plainFallback ? "not end-to-end: " + m_fallbackReason : decision.reason;
     if (!sdp) {
         nua_ack(m_handle, TAG_END());
         failCall(CallErrc::MediaFailed, "the answer carries no session description");

@@ -290,6 +290,12 @@ void Call::onBye() {
 }
 
 void Call::onTerminated(int status, const char *phrase) {
+    if (m_skipTermination) {
+        // The end of the signed INVITE a plain phone refused: the call goes
+        // on with the plain one sent after it (Call::fallBackToPlain).
+        m_skipTermination = false;
+        return;
+    }
     if (m_ended) {
         return;
     }

@@ -1,0 +1,91 @@
+#pragma once
+
+// One private world (scripts/world up) for an integration test: its
+// world.env, profiles derived from the ready-made ones, extra users, agents,
+// and what its Kamailio proxies recorded when started with the
+// TRACE_MESSAGES define. `scripts/world down` runs in the destructor.
+
+#include "tests/support/AgentProcess.h"
+#include "tests/support/TestResult.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace napkin::testing {
+
+/// One SIP message as a proxy logged it (deploy/kamailio/kamailio.cfg, TRACE_MESSAGES).
+struct TracedMessage {
+    QString proxy;     ///< the log it came from, e.g. "kamailio-b"
+    QString direction; ///< "rcv" or "snd"
+    QString source;    ///< "ip:port"
+    QString destination;
+    QByteArray bytes; ///< the whole message, headers and body
+
+    /// "INVITE", "ACK", ... for a request; "SIP/2.0" for a response.
+    [[nodiscard]] QByteArray method() const;
+    /// The status code of a response (0 for a request).
+    [[nodiscard]] int status() const;
+    /// The CSeq method ("INVITE" for an INVITE's responses).
+    [[nodiscard]] QByteArray cseqMethod() const;
+    /// The first value of a header (case-insensitive name; compact forms not handled).
+    [[nodiscard]] QByteArray header(const QByteArray &name) const;
+    [[nodiscard]] QByteArray body() const;
+};
+
+class WorldRun {
+public:
+    ~WorldRun();
+    WorldRun(const WorldRun &) = delete;
+    WorldRun &operator=(const WorldRun &) = delete;
+
+    /// Starts a world in a fresh temporary directory; `kamailioDefines` is
+    /// passed as WORLD_KAMAILIO_DEFINES (e.g. "TRACE_MESSAGES").
+    [[nodiscard]] static TestResult<std::unique_ptr<WorldRun>>
+    up(const QString &kamailioDefines = {});
+
+    /// A world.env value ("" when absent).
+    [[nodiscard]] QString env(const QString &key) const;
+    [[nodiscard]] QString dir() const { return m_dir->path(); }
+    [[nodiscard]] QString file(const QString &name) const { return m_dir->filePath(name); }
+    /// A directory for test files and agent logs.
+    [[nodiscard]] QString scratch() const;
+
+    /// Copies `<base>.ini` to `<name>.ini`, appending `extra` (lines for the
+    /// [sip] section, which the world writes last) and then `sections`.
+    [[nodiscard]] TestResult<QString> profile(const QString &base, const QString &name,
+                                              const QString &extra = {},
+                                              const QString &sections = {});
+
+    /// Adds `user@domain` to the subscriber table at `dbKey` (WORLD_B_DB...)
+    /// with napkin-certd; returns the password.
+    [[nodiscard]] TestResult<QString> addUser(const QString &address, const QString &dbKey);
+
+    /// A napkin-cli agent (not started) logging into scratch().
+    [[nodiscard]] std::unique_ptr<AgentProcess> agent(const QString &name,
+                                                      const QStringList &arguments) const;
+
+    /// Every message the proxies logged so far (TRACE_MESSAGES), in log order per proxy.
+    [[nodiscard]] std::vector<TracedMessage> trace() const;
+
+    /// Runs `scripts/world down`; also done by the destructor.
+    TestResult<void> down();
+
+private:
+    WorldRun() = default;
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::map<QString, QString> m_env;
+    bool m_up = false;
+};
+
+/// The scripts/world of this source tree, and the build it runs binaries from.
+[[nodiscard]] QString worldScriptPath();
+[[nodiscard]] QString napkinBuildDir();
+
+} // namespace napkin::testing

@@ -1,0 +1,273 @@
+// A Napkin device calling a plain SIP phone (Debian's baresip, registered as
+// plain@b.example at the world's b.example Kamailio). The phone cannot read
+// the signed, SDP-less INVITE and refuses it (baresip 1.0: "500 Call
+// Error"); the caller calls again once with an ordinary SDES-SRTP offer and
+// the call goes on, marked not end-to-end with the reason (and the proxies'
+// trace shows the clear keys: that is what not end-to-end means). With
+// require_end_to_end the caller does not call again and says why. Last, a
+// phone that ignores the signed INVITE's body and puts its own clear offer in
+// the 200 OK (played by a UDP socket) gets a clear SDES answer in the ACK.
+
+#include "tests/integration/WorldRun.h"
+#include "tests/support/FreePort.h"
+#include "tests/support/ManagedProcess.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTest>
+#include <QUdpSocket>
+
+using namespace napkin::testing;
+
+namespace {
+
+bool writeText(const QString &path, const QByteArray &text) {
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text) == text.size();
+}
+
+} // namespace
+
+class TestPlainFallback : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void plainPhoneGetsPlainSdesCall();
+    void requiredEndToEndRefusesPlainPhone();
+    void plainOfferInTheOkIsAnswered();
+
+private:
+    std::unique_ptr<WorldRun> m_world;
+    std::unique_ptr<ManagedProcess> m_baresip;
+};
+
+void TestPlainFallback::initTestCase() {
+    const QString baresip = QStandardPaths::findExecutable(QStringLiteral("baresip"));
+    if (baresip.isEmpty()) {
+        QSKIP("baresip is not installed (Debian package baresip-core)");
+    }
+    auto world = WorldRun::up(QStringLiteral("TRACE_MESSAGES"));
+    NAPKIN_VERIFY_OK(world);
+    m_world = std::move(world).value();
+    auto password =
+        m_world->addUser(QStringLiteral("plain@b.example"), QStringLiteral("WORLD_B_DB"));
+    NAPKIN_VERIFY_OK(password);
+
+    // baresip with its own config directory: SIP and RTP on one loopback
+    // address, SRTP mandatory (RTP/SAVP with a=crypto), answers at once.
+    const QHostAddress address = FreePort::uniqueLoopbackAddress();
+    const quint16 port = FreePort::pick(address);
+    const QString dir = m_world->scratch() + QStringLiteral("/baresip");
+    QVERIFY(QDir().mkpath(dir));
+    QByteArray config;
+    config += "poll_method epoll\n";
+    config += "sip_listen " + address.toString().toUtf8() + ":" + QByteArray::number(port) + "\n";
+    config += "sip_transports udp,tcp\n";
+    config += "net_interface " + address.toString().toUtf8() + "\n";
+    config += "audio_player none\naudio_source ausine,440\naudio_alert none\n";
+    config += "rtp_ports 30000-39998\n";
+    config += "module_path /usr/lib/baresip/modules\n";
+    config += "module g711.so\nmodule opus.so\nmodule srtp.so\nmodule ausine.so\n";
+    config += "module_app account.so\n";
+    QVERIFY(writeText(dir + QStringLiteral("/config"), config));
+    const QByteArray account =
+        "<sip:plain@b.example>;auth_pass=" + password->toUtf8() +
+        ";outbound=\"sip:" + m_world->env(QStringLiteral("WORLD_B_PROXY")).toUtf8() +
+        ";transport=udp\";regint=600;mediaenc=srtp-mand;answermode=auto\n";
+    QVERIFY(writeText(dir + QStringLiteral("/accounts"), account));
+
+    ProcessSpec spec;
+    spec.name = QStringLiteral("baresip");
+    spec.program = baresip;
+    spec.arguments = {QStringLiteral("-f"), dir};
+    spec.logDirectory = m_world->scratch();
+    m_baresip = std::make_unique<ManagedProcess>(spec);
+    NAPKIN_VERIFY_OK(m_baresip->start());
+    NAPKIN_VERIFY_OK(m_baresip->waitForOutput(QStringLiteral("200 OK"), 30000));
+}
+
+void TestPlainFallback::cleanupTestCase() {
+    if (m_baresip) {
+        m_baresip->stop();
+    }
+    if (m_world) {
+        NAPKIN_VERIFY_OK(m_world->down());
+    }
+}
+
+void TestPlainFallback::plainPhoneGetsPlainSdesCall() {
+    auto alice = m_world->agent(QStringLiteral("alice"),
+                                {QStringLiteral("--config"),
+                                 m_world->file(QStringLiteral("world/alice.ini")),
+                                 QStringLiteral("--call"), QStringLiteral("sip:plain@b.example"),
+                                 QStringLiteral("--hangup-after"), QStringLiteral("3")});
+    NAPKIN_VERIFY_OK(alice->start());
+    NAPKIN_WAIT_EVENT(enrolled, *alice, QStringLiteral("enrolled"), {}, 60000);
+
+    NAPKIN_WAIT_EVENT(active, *alice, QStringLiteral("call_state"),
+                      {{QStringLiteral("state"), QStringLiteral("active")}}, 60000);
+    NAPKIN_WAIT_EVENT(media, *alice, QStringLiteral("media"), {{QStringLiteral("e2e"), false}});
+    QCOMPARE(media.value(QStringLiteral("srtp")).toString(),
+             QStringLiteral("AES_CM_128_HMAC_SHA1_80"));
+    const QString reason = media.value(QStringLiteral("not_e2e_reason")).toString();
+    QVERIFY2(reason.contains(QStringLiteral("refused the signed INVITE")) &&
+                 reason.contains(QStringLiteral("500")) &&
+                 reason.contains(QStringLiteral("plain SDES-SRTP")),
+             qPrintable(reason));
+    NAPKIN_WAIT_EVENT(verdict, *alice, QStringLiteral("identity"));
+    QCOMPARE(verdict.value(QStringLiteral("verdict")).toString(), QStringLiteral("unsigned"));
+    QVERIFY(!alice->find(QStringLiteral("media"), {{QStringLiteral("e2e"), true}}));
+
+    // Exactly one call, ended by our hang-up (the refused INVITE did not end it).
+    NAPKIN_WAIT_EVENT(ended, *alice, QStringLiteral("ended"));
+    QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
+    QCOMPARE(ended.value(QStringLiteral("by_peer")).toBool(), false);
+    int endings = 0;
+    for (const auto &e : alice->events()) {
+        endings += e.value(QStringLiteral("event")).toString() == QStringLiteral("ended") ? 1 : 0;
+    }
+    QCOMPARE(endings, 1);
+    alice->process().stop();
+
+    // The proxies saw it all: the signed INVITE refused with 500, then the
+    // clear one, keys and all (what "not end-to-end" means).
+    bool refused = false;
+    bool clearRetry = false;
+    for (const TracedMessage &m : m_world->trace()) {
+        refused = refused || (m.status() == 500 && m.cseqMethod() == "INVITE");
+        clearRetry = clearRetry || (refused && m.method() == "INVITE" &&
+                                    m.header("Content-Type").startsWith("application/sdp") &&
+                                    m.body().contains("a=crypto:"));
+    }
+    QVERIFY(refused);
+    QVERIFY(clearRetry);
+}
+
+void TestPlainFallback::requiredEndToEndRefusesPlainPhone() {
+    auto ini = m_world->profile(QStringLiteral("alice"), QStringLiteral("alice-strict"), {},
+                                QStringLiteral("[calls]\nrequire_end_to_end = true\n"));
+    NAPKIN_VERIFY_OK(ini);
+    auto alice = m_world->agent(QStringLiteral("alice-strict"),
+                                {QStringLiteral("--config"), *ini, QStringLiteral("--call"),
+                                 QStringLiteral("sip:plain@b.example")});
+    NAPKIN_VERIFY_OK(alice->start());
+    NAPKIN_WAIT_EVENT(ended, *alice, QStringLiteral("ended"), {}, 60000);
+    QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("not-end-to-end"));
+    QCOMPARE(ended.value(QStringLiteral("status")).toInt(), 500);
+    const QString reason = ended.value(QStringLiteral("reason")).toString();
+    QVERIFY2(reason.contains(QStringLiteral("refused the signed INVITE")) &&
+                 reason.contains(QStringLiteral("end-to-end security is required")),
+             qPrintable(reason));
+    QVERIFY(!alice->find(QStringLiteral("media")));
+    QVERIFY(!alice->find(QStringLiteral("call_state"),
+                         {{QStringLiteral("state"), QStringLiteral("active")}}));
+    alice->process().stop();
+}
+
+void TestPlainFallback::plainOfferInTheOkIsAnswered() {
+    // A phone that ignores the INVITE's body and answers with its own clear
+    // offer in the 200 OK: played here by a socket, reached directly.
+    QFile base(m_world->file(QStringLiteral("world/alice.ini")));
+    QVERIFY(base.open(QIODevice::ReadOnly));
+    QByteArray text;
+    for (const QByteArray &line : base.readAll().split('\n')) {
+        if (!line.startsWith("registrar") && !line.startsWith("outbound_proxy")) {
+            text += line + '\n';
+        }
+    }
+    const QString ini = m_world->file(QStringLiteral("world/alice-direct.ini"));
+    QVERIFY(writeText(ini, text));
+
+    QUdpSocket phone;
+    const QHostAddress address = FreePort::uniqueLoopbackAddress();
+    QVERIFY(phone.bind(address, FreePort::pick(address)));
+    const QString target =
+        QStringLiteral("sip:%1:%2;transport=udp").arg(address.toString()).arg(phone.localPort());
+    auto alice = m_world->agent(QStringLiteral("alice-direct"),
+                                {QStringLiteral("--config"), ini, QStringLiteral("--call"),
+                                 QStringLiteral("sip:plain@b.example"), QStringLiteral("--via"),
+                                 target, QStringLiteral("--hangup-after"), QStringLiteral("2"),
+                                 QStringLiteral("--no-audio")});
+    NAPKIN_VERIFY_OK(alice->start());
+
+    auto headers = [](const QByteArray &m, const QList<QByteArray> &names) {
+        QByteArray out;
+        for (const QByteArray &line : m.left(m.indexOf("\r\n\r\n")).split('\n')) {
+            const QByteArray name = line.left(line.indexOf(':')).trimmed().toLower();
+            if (names.contains(name)) {
+                out += line.trimmed() + "\r\n";
+            }
+        }
+        return out;
+    };
+    QByteArray invite;
+    QByteArray ack;
+    bool bye = false;
+    QElapsedTimer clock;
+    clock.start();
+    while (!bye && clock.elapsed() < 60000) {
+        if (!phone.hasPendingDatagrams()) {
+            QTest::qWait(20);
+            continue;
+        }
+        QByteArray d(static_cast<int>(phone.pendingDatagramSize()), '\0');
+        QHostAddress from;
+        quint16 port = 0;
+        phone.readDatagram(d.data(), d.size(), &from, &port);
+        if (d.startsWith("INVITE ") && invite.isEmpty()) {
+            invite = d;
+            const QByteArray key = QByteArray(30, 'k').toBase64(); // a test key, never used
+            const QByteArray sdp = "v=0\r\no=- 1 1 IN IP4 " + address.toString().toLatin1() +
+                                   "\r\ns=-\r\nc=IN IP4 " + address.toString().toLatin1() +
+                                   "\r\nt=0 0\r\nm=audio 40100 RTP/SAVP 111\r\n"
+                                   "a=rtpmap:111 opus/48000/2\r\n"
+                                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" +
+                                   key + "\r\na=sendrecv\r\n";
+            QByteArray to;
+            for (const QByteArray &line : d.split('\n')) {
+                if (line.toLower().startsWith("to:")) {
+                    to = line.trimmed() + ";tag=plain1\r\n";
+                    break;
+                }
+            }
+            const QByteArray ok = "SIP/2.0 200 OK\r\n" +
+                                  headers(d, {"via", "from", "call-id", "cseq"}) + to +
+                                  "Contact: <" + target.toLatin1() +
+                                  ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
+                                  QByteArray::number(sdp.size()) + "\r\n\r\n" + sdp;
+            phone.writeDatagram(ok, from, port);
+        } else if (d.startsWith("ACK ")) {
+            ack = d;
+        } else if (d.startsWith("BYE ")) {
+            bye = true;
+            phone.writeDatagram("SIP/2.0 200 OK\r\n" +
+                                    headers(d, {"via", "from", "to", "call-id", "cseq"}) +
+                                    "Content-Length: 0\r\n\r\n",
+                                from, port);
+        }
+    }
+    QVERIFY2(invite.contains("Content-Type: multipart/signed"), invite.left(400).constData());
+    QVERIFY2(ack.contains("Content-Type: application/sdp") && ack.contains("a=crypto:"),
+             "the ACK does not carry a clear SDES answer");
+    QVERIFY(bye);
+    NAPKIN_WAIT_EVENT(media, *alice, QStringLiteral("media"));
+    QCOMPARE(media.value(QStringLiteral("e2e")).toBool(), false);
+    QCOMPARE(media.value(QStringLiteral("srtp")).toString(),
+             QStringLiteral("AES_CM_128_HMAC_SHA1_80"));
+    QVERIFY2(media.value(QStringLiteral("not_e2e_reason"))
+                 .toString()
+                 .contains(QStringLiteral("did not sign its answer")),
+             qPrintable(media.value(QStringLiteral("not_e2e_reason")).toString()));
+    QVERIFY(alice->find(QStringLiteral("call_state"),
+                        {{QStringLiteral("state"), QStringLiteral("active")}}));
+    NAPKIN_WAIT_EVENT(ended, *alice, QStringLiteral("ended"));
+    QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
+    alice->process().stop();
+}
+
+QTEST_GUILESS_MAIN(TestPlainFallback)
+#include "test_plain_fallback.moc"
