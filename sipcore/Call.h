@@ -27,6 +27,7 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -105,6 +106,23 @@ public:
     void hold();
     void resume();
 
+    // In-call media controls (CallMedia.cpp), through the SdpNegotiator.
+
+    /// Sends silence instead of the microphone while muted (also across hold
+    /// and resume). Without audio there is nothing to mute: muted() stays false.
+    void setMuted(bool muted);
+    [[nodiscard]] bool muted() const;
+    /// Active: sends one RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D'); the
+    /// reason in words when the call is not active, the digit is not one, or
+    /// the peer did not agree on telephone-event.
+    [[nodiscard]] Result<void, QString> sendDtmf(char digit);
+    /// The media's figures (RTCP loss, jitter, round trip...); nullopt when no
+    /// media runs.
+    [[nodiscard]] std::optional<media::MediaStatistics> statistics() const;
+    /// `received(digit)` runs on the main thread for every RFC 4733 digit the
+    /// peer sends (one receiver; a second call replaces the first).
+    void onDtmfReceived(std::function<void(char digit)> received);
+
 Q_SIGNALS:
     void stateChanged(napkin::sip::Call::State state);
     /// The peer's identity was judged (once per call, and again if a
@@ -137,6 +155,11 @@ private:
     void onInviteResponse(int status, const char *phrase, const sip_s *sip);
     void handleAnswer();
     void finishAnswer(const IdentityVerdict &verdict, std::optional<std::string> sdp);
+    /// A refusal of our signed INVITE that a plain (non-Napkin) phone gives
+    /// when it cannot read the body: calls again once with a clear SDES offer,
+    /// or ends the call when end-to-end security is required. False when the
+    /// response is not such a refusal.
+    [[nodiscard]] bool fallBackToPlain(int status, const char *phrase, const sip_s *sip);
     // Incoming.
     void startIncoming(const sip_s *sip);
     void judgeCaller();
@@ -194,6 +217,9 @@ private:
     std::string m_plainOffer; ///< the SDP of an unsigned INVITE
     bool m_signedInvite = false;
     int m_challenges = 0;
+    bool m_plainFallback = false;   ///< the signed INVITE was refused; called again in clear
+    bool m_skipTermination = false; ///< the refused INVITE's end is not the call's end
+    std::string m_fallbackReason;   ///< why the call fell back to plain SDP
     std::optional<SourceResult<std::vector<crypto::Certificate>>> m_peerSet;
     std::optional<std::pair<std::string, crypto::Bytes>> m_answerBody; ///< the 200's body
     bool m_answerHandled = false;

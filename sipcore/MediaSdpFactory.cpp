@@ -96,6 +96,29 @@ public:
 
     void onFlowing(std::function<void(bool)> changed) override { m_flowing = std::move(changed); }
 
+    void setMuted(bool muted) override {
+        m_muted = muted;
+        m_session.setMuted(muted);
+    }
+
+    [[nodiscard]] bool muted() const override { return m_muted; }
+
+    SdpResult<void> sendDtmf(char digit) override {
+        if (auto sent = m_session.sendDtmf(digit); !sent) {
+            return fail(sdpError(sent.error()));
+        }
+        return {};
+    }
+
+    [[nodiscard]] std::optional<media::MediaStatistics> statistics() const override {
+        if (!m_session.isRunning()) {
+            return std::nullopt;
+        }
+        return m_session.statistics();
+    }
+
+    void onDtmf(std::function<void(char)> received) override { m_dtmf = std::move(received); }
+
 private:
     SdpResult<media::LocalMediaOptions> localOptions(bool hold) {
         if (m_port == 0) {
@@ -134,7 +157,20 @@ private:
         }
         QPointer<QObject> context(m_context.get());
         auto *flowing = &m_flowing;
-        config.onEvent = [context, flowing](const media::MediaEvent &event) {
+        auto *dtmf = &m_dtmf;
+        config.onEvent = [context, flowing, dtmf](const media::MediaEvent &event) {
+            if (event.kind == media::MediaEvent::Kind::DtmfReceived) {
+                const char digit = event.digit;
+                QMetaObject::invokeMethod(
+                    context.data(),
+                    [context, dtmf, digit] {
+                        if (context && *dtmf) {
+                            (*dtmf)(digit);
+                        }
+                    },
+                    Qt::QueuedConnection);
+                return;
+            }
             if (event.kind != media::MediaEvent::Kind::Flowing &&
                 event.kind != media::MediaEvent::Kind::Stalled) {
                 return;
@@ -156,6 +192,8 @@ private:
                 << "media could not start:" << started.error().message.c_str();
             return fail(sdpError(started.error()));
         }
+        // A restarted session (hold, resume) keeps the user's mute.
+        m_session.setMuted(m_muted);
         summary.audio = true;
         m_media = summary;
         return {};
@@ -169,6 +207,8 @@ private:
     std::optional<NegotiatedMedia> m_media;
     bool m_localHold = false;
     std::function<void(bool)> m_flowing;
+    std::function<void(char)> m_dtmf;
+    bool m_muted = false;
     /// Lives on the main thread; queued media events die with it.
     std::unique_ptr<QObject> m_context;
 };

@@ -6,6 +6,7 @@
 // interface, and the agent gets a factory injected.
 
 #include "crypto/Result.h"
+#include "media/MediaSession.h"
 
 #include <cstdint>
 #include <functional>
@@ -52,6 +53,25 @@ public:
     /// `changed(flowing)` runs on the caller's thread whenever authenticated
     /// media starts or stops arriving. Engines without media never call it.
     virtual void onFlowing(std::function<void(bool flowing)> changed) { (void)changed; }
+
+    // In-call media controls. The defaults suit engines without media
+    // (keys only): nothing to mute, no digits, no statistics.
+
+    /// Sends silence instead of the microphone (kept across re-negotiations).
+    virtual void setMuted(bool muted) { (void)muted; }
+    [[nodiscard]] virtual bool muted() const { return false; }
+    /// Sends one RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D') on the running media.
+    [[nodiscard]] virtual SdpResult<void> sendDtmf(char digit) {
+        (void)digit;
+        return fail(SdpError{"this call has no audio, so it cannot send tones"});
+    }
+    /// The running media's figures (nullopt: no media runs).
+    [[nodiscard]] virtual std::optional<media::MediaStatistics> statistics() const {
+        return std::nullopt;
+    }
+    /// `received(digit)` runs on the caller's thread for every RFC 4733 digit
+    /// the peer sends. Engines without media never call it.
+    virtual void onDtmf(std::function<void(char digit)> received) { (void)received; }
 };
 
 class SdpNegotiatorFactory {

@@ -1,30 +1,30 @@
 // napkin-cli agent: a headless Napkin device. It enrols this device's
 // certificate, registers, answers and places secure calls, and prints one
 // JSON object per line on standard output for every event (logs go to
-// standard error). The same engine as the app: sipcore and its discovery.
+// standard error). The same engine as the app (napkin::engine::Engine); this
+// file only parses options and prints events.
 
 #include "app/cli/CliArgs.h"
 #include "app/cli/Commands.h"
 
+#include "app/engine/Engine.h"
 #include "media/WavFile.h"
-#include "sipcore/DirectoryCertificates.h"
-#include "sipcore/KeysOnlySdpFactory.h"
 #include "sipcore/MediaSdpFactory.h"
 #include "sipcore/SipProfile.h"
-#include "sipcore/SofiaRoot.h"
 #include "sipcore/UserAgent.h"
-#include "sipcore/discovery/CertificateDirectory.h"
+#include "sipcore/discovery/CertificateSet.h"
+#include "sipcore/discovery/DeviceWatch.h"
 #include "sipcore/discovery/Enroller.h"
-#include "sipcore/discovery/KeyStore.h"
 #include "sipcore/discovery/Profile.h"
-#include "sipcore/discovery/ServiceClient.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QTimer>
 
 #include <glib-unix.h>
@@ -100,12 +100,15 @@ struct Options {
     std::optional<std::string> record;
     std::optional<int> duration;
     std::optional<int> hangupAfter;
-    bool noAudio = false;           ///< agree on keys only, no media engine
-    std::optional<int> callDelay;   ///< seconds after ready before --call
-    std::optional<int> answerDelay; ///< milliseconds of ringing before --auto-answer answers
+    bool noAudio = false;            ///< agree on keys only, no media engine
+    std::optional<int> callDelay;    ///< seconds after ready before --call
+    std::optional<int> answerDelay;  ///< milliseconds of ringing before --auto-answer answers
+    std::optional<std::string> dtmf; ///< digits sent once the first call is active
+    bool watchDevices = false;       ///< report the own address's devices
 };
 
-/// The running agent: owns every part and wires their signals to events.
+/// The running agent: the engine, with its events printed as JSON and the
+/// command line's automation (--call, --auto-answer, --hangup-after...).
 class Agent : public QObject {
 public:
     Agent(QCoreApplication &app, Options options, Profile profile, SipProfile sip)
@@ -116,10 +119,11 @@ public:
 
 private:
     bool prepare();
+    sip::MediaSettings audio();
     void placeCallWhenReady();
     void placeCall();
     void watch(Call *call);
-    void identityFromEnroller();
+    void sendDigits(Call *call);
     void stop(const QString &why);
 
     QCoreApplication &m_app;
@@ -128,19 +132,11 @@ private:
     SipProfile m_sip;
     EventWriter m_out;
 
-    std::unique_ptr<SofiaRoot> m_root;
-    std::unique_ptr<discovery::ServiceClient> m_client;
-    std::unique_ptr<discovery::CertificateDirectory> m_directory;
-    std::unique_ptr<DirectoryCertificates> m_certificates;
-    std::unique_ptr<discovery::KeyStore> m_keys;
-    std::unique_ptr<discovery::Enroller> m_enroller;
-    std::unique_ptr<SeenDevices> m_seen;
-    std::unique_ptr<SdpNegotiatorFactory> m_media;
     std::vector<std::shared_ptr<media::WavFileSink>> m_recordings;
-    std::unique_ptr<UserAgent> m_agent;
+    std::unique_ptr<engine::Engine> m_engine;
 
-    bool m_enrolmentSettled = false;
     bool m_callPlaced = false;
+    bool m_digitsSent = false;
     bool m_stopping = false;
     int m_exit = ExitOk;
 };
@@ -152,102 +148,68 @@ gboolean onSignal(gpointer agent) {
     return G_SOURCE_CONTINUE;
 }
 
+sip::MediaSettings Agent::audio() {
+    MediaSettings media;
+    if (m_options.play) {
+        const std::string path = *m_options.play;
+        media.source = [this, path]() -> std::shared_ptr<media::AudioSource> {
+            auto source = media::WavFileSource::open(path);
+            if (!source) {
+                m_out.error(QStringLiteral("audio"), text(source.error().message));
+                return nullptr;
+            }
+            return std::move(source).value();
+        };
+    }
+    if (m_options.record) {
+        const std::string path = *m_options.record;
+        media.sink = [this, path]() -> std::shared_ptr<media::AudioSink> {
+            auto sink = media::WavFileSink::create(path);
+            if (!sink) {
+                m_out.error(QStringLiteral("audio"), text(sink.error().message));
+                return nullptr;
+            }
+            m_recordings.push_back(sink.value());
+            return std::move(sink).value();
+        };
+    }
+    return media;
+}
+
 bool Agent::prepare() {
-    auto root = SofiaRoot::create();
-    if (!root) {
-        m_out.error(QStringLiteral("start"), text(root.error()));
+    engine::EngineConfig config;
+    config.profile = m_profile;
+    config.sip = m_sip;
+    config.noAudio = m_options.noAudio;
+    if (!m_options.noAudio) {
+        config.media = audio();
+    }
+    config.userAgentName = QStringLiteral("Napkin/" NAPKIN_VERSION);
+    config.serviceUserAgent = "napkin-cli-agent/" NAPKIN_VERSION;
+    config.watchDevices = m_options.watchDevices;
+    if (m_profile.keyStorage == Profile::KeyStorage::Keychain) {
+        // napkin-cli has no keychain: such a profile enrols a fresh key at
+        // every run, as with key_storage = none.
+        config.keyStore = std::make_unique<discovery::MemoryKeyStore>();
+    }
+    auto created = engine::Engine::createDetailed(std::move(config));
+    if (!created) {
+        m_out.error(created.error().where, created.error().message);
         return false;
     }
-    m_root = std::move(root).value();
+    m_engine = std::move(created).value();
+    for (const QString &warning : m_engine->startupWarnings()) {
+        m_out.error(QStringLiteral("profile"), warning);
+    }
+    engine::Engine *e = m_engine.get();
 
-    auto password = m_profile.readPassword();
-    if (!password) {
-        m_out.error(QStringLiteral("profile"), password.error().message);
-        return false;
-    }
-    auto instance = m_profile.instanceUrn();
-    if (!instance) {
-        m_out.error(QStringLiteral("profile"), instance.error().message);
-        return false;
-    }
-    auto trust = discovery::loadTrustStore(m_profile.caFile);
-    if (!trust) {
-        m_out.error(QStringLiteral("profile"), trust.error().message);
-        return false;
-    }
-    discovery::ServiceClientSettings clientSettings;
-    clientSettings.dns = m_profile.dnsSettings();
-    clientSettings.userAgent = "napkin-cli-agent/" NAPKIN_VERSION;
-    m_client = std::make_unique<discovery::ServiceClient>(clientSettings, trust.value());
-    m_directory = std::make_unique<discovery::CertificateDirectory>(
-        *m_client, discovery::DirectorySettings{m_profile.cacheTtl, {}});
-    m_certificates = std::make_unique<DirectoryCertificates>(*m_directory);
-
-    m_seen = std::make_unique<SeenDevices>(
-        m_profile.stateDir.isEmpty()
-            ? std::string()
-            : (m_profile.stateDir + QStringLiteral("/seen-devices")).toStdString());
-    if (auto loaded = m_seen->load(); !loaded) {
-        m_out.error(QStringLiteral("profile"), text(loaded.error()));
-    }
-    if (m_options.noAudio) {
-        m_media = std::make_unique<KeysOnlySdpFactory>(m_sip.mediaAddress, 40000);
-    } else {
-        MediaSettings media;
-        media.address = m_sip.mediaAddress;
-        if (m_options.play) {
-            const std::string path = *m_options.play;
-            media.source = [this, path]() -> std::shared_ptr<media::AudioSource> {
-                auto source = media::WavFileSource::open(path);
-                if (!source) {
-                    m_out.error(QStringLiteral("audio"), text(source.error().message));
-                    return nullptr;
-                }
-                return std::move(source).value();
-            };
-        }
-        if (m_options.record) {
-            const std::string path = *m_options.record;
-            media.sink = [this, path]() -> std::shared_ptr<media::AudioSink> {
-                auto sink = media::WavFileSink::create(path);
-                if (!sink) {
-                    m_out.error(QStringLiteral("audio"), text(sink.error().message));
-                    return nullptr;
-                }
-                m_recordings.push_back(sink.value());
-                return std::move(sink).value();
-            };
-        }
-        m_media = std::make_unique<MediaSdpFactory>(std::move(media));
-    }
-
-    UserAgentSettings settings;
-    settings.aor = m_profile.aor.toStdString();
-    settings.displayName = m_profile.displayName.toStdString();
-    settings.authUser = m_profile.username.toStdString();
-    settings.password = password->toStdString();
-    settings.registrar = m_profile.registrar.toStdString();
-    settings.outboundProxy = m_profile.outboundProxy.toStdString();
-    settings.bindUrl = m_sip.listen;
-    settings.tlsBindUrl = m_sip.listenTls;
-    settings.tlsCertificateDir = m_sip.tlsDirectory;
-    settings.tlsCaFile = m_profile.caFile.toStdString();
-    settings.transport = m_sip.transport;
-    settings.instanceUrn = instance->toStdString();
-    settings.registrationExpiry = m_sip.registrationExpiry;
-    settings.policy.requireEndToEnd = m_sip.requireEndToEnd;
-    settings.policy.ringOnFailed = m_sip.ringOnFailed;
-    settings.userAgentName = "Napkin/" NAPKIN_VERSION;
-    m_agent = std::make_unique<UserAgent>(*m_root, settings, *m_certificates, *m_media, *m_seen);
-
-    connect(m_agent.get(), &UserAgent::registrationChanged, this,
+    connect(e, &engine::Engine::registrationChanged, this,
             [this](UserAgent::Registration state, const QString &message) {
                 if (state == UserAgent::Registration::Registered) {
                     m_out.write(QStringLiteral("registered"),
                                 {{QStringLiteral("state"), QStringLiteral("registered")},
                                  {QStringLiteral("aor"), m_profile.aor},
-                                 {QStringLiteral("contact"), text(m_agent->contact())}});
-                    placeCallWhenReady();
+                                 {QStringLiteral("contact"), text(m_engine->agent().contact())}});
                 } else if (state == UserAgent::Registration::Unregistered) {
                     m_out.write(QStringLiteral("registered"),
                                 {{QStringLiteral("state"), QStringLiteral("unregistered")},
@@ -256,16 +218,22 @@ bool Agent::prepare() {
                     m_out.error(QStringLiteral("registration"), message);
                 }
             });
-    connect(m_agent.get(), &UserAgent::ready, this, [this] { placeCallWhenReady(); });
-    connect(m_agent.get(), &UserAgent::problem, this,
+    connect(e, &engine::Engine::callsPossible, this, [this] { placeCallWhenReady(); });
+    connect(e, &engine::Engine::problem, this,
             [this](const QString &message) { m_out.error(QStringLiteral("sip"), message); });
-    connect(m_agent.get(), &UserAgent::incomingCall, this, [this](Call *call) {
+    connect(e, &engine::Engine::incomingCall, this, [this](Call *call) {
         m_out.write(QStringLiteral("incoming"), {{QStringLiteral("call"), call->id()},
                                                  {QStringLiteral("from"), text(call->peer())},
                                                  {QStringLiteral("to"), m_profile.aor}});
         watch(call);
     });
-    connect(m_agent.get(), &UserAgent::shutdownFinished, this, [this] {
+    connect(e, &engine::Engine::dtmfReceived, this, [this](Call *call, QChar digit) {
+        m_out.write(QStringLiteral("dtmf"),
+                    {{QStringLiteral("call"), call->id()},
+                     {QStringLiteral("digit"), QString(digit)},
+                     {QStringLiteral("direction"), QStringLiteral("received")}});
+    });
+    connect(e, &engine::Engine::shutdownFinished, this, [this] {
         for (const auto &recording : m_recordings) {
             if (auto finished = recording->finish(); !finished) {
                 m_out.error(QStringLiteral("audio"), text(finished.error().message));
@@ -273,76 +241,53 @@ bool Agent::prepare() {
         }
         m_app.exit(m_exit);
     });
-
-    // Enrolment runs beside registration; calls wait until it settled.
-    auto keys = std::unique_ptr<discovery::KeyStore>();
-    if (m_profile.keyStorage == Profile::KeyStorage::File) {
-        keys = std::make_unique<discovery::FileKeyStore>(m_profile.stateDir);
-    } else {
-        keys = std::make_unique<discovery::MemoryKeyStore>();
-    }
-    m_keys = std::move(keys);
-    discovery::EnrolmentSettings enrolment;
-    enrolment.aor = m_profile.aor;
-    enrolment.username = m_profile.username;
-    enrolment.instanceUrn = instance.value();
-    enrolment.displayName = m_profile.displayName;
-    enrolment.lifetime = m_profile.certificateLifetime;
-    m_enroller = std::make_unique<discovery::Enroller>(*m_client, *m_keys, enrolment);
-    m_enroller->setPassword(password.value());
-    connect(m_enroller.get(), &discovery::Enroller::enrolled, this,
-            [this](const QString &fingerprint) {
-                identityFromEnroller();
-                const auto cert = m_enroller->certificate();
+    connect(e, &engine::Engine::enrolled, this,
+            [this](const QString &fingerprint, const QDateTime &) {
+                const auto cert = m_engine->enroller().certificate();
                 m_out.write(QStringLiteral("enrolled"),
                             {{QStringLiteral("fingerprint"), fingerprint},
                              {QStringLiteral("instance"),
                               text(cert ? cert->instanceUrn().value_or("") : std::string())},
                              {QStringLiteral("not_after"),
                               cert ? discovery::isoTime(cert->notAfter()) : QString()}});
-                m_enrolmentSettled = true;
-                placeCallWhenReady();
             });
-    connect(m_enroller.get(), &discovery::Enroller::enrolmentFailed, this,
-            [this](const DiscoveryError &error, std::chrono::milliseconds retryIn) {
-                QJsonObject fields{
-                    {QStringLiteral("where"), QStringLiteral("enrolment")},
-                    {QStringLiteral("code"), discovery::errcName(error.code)},
-                    {QStringLiteral("message"), error.message},
-                    {QStringLiteral("retry_ms"), static_cast<qint64>(retryIn.count())}};
+    connect(e, &engine::Engine::enrolmentError, this,
+            [this](const DiscoveryError &error, qint64 retryInMs) {
+                QJsonObject fields{{QStringLiteral("where"), QStringLiteral("enrolment")},
+                                   {QStringLiteral("code"), discovery::errcName(error.code)},
+                                   {QStringLiteral("message"), error.message},
+                                   {QStringLiteral("retry_ms"), retryInMs}};
                 m_out.write(QStringLiteral("error"), fields);
-                // Calls go ahead unsigned (and say so) rather than waiting
-                // for a service that may not exist; a later success signs them.
-                m_enrolmentSettled = true;
-                placeCallWhenReady();
             });
+    // Only with --watch-devices (the engine does not watch otherwise).
+    connect(e, &engine::Engine::devicesChanged, this, [this] {
+        QJsonArray devices;
+        for (const auto &d : m_engine->devices().devices()) {
+            devices.append(QJsonObject{{QStringLiteral("fingerprint"), d.fingerprint},
+                                       {QStringLiteral("instance"), d.instanceUrn},
+                                       {QStringLiteral("this_device"), d.thisDevice},
+                                       {QStringLiteral("known"), d.known}});
+        }
+        m_out.write(QStringLiteral("devices"), {{QStringLiteral("devices"), devices}});
+    });
+    connect(e, &engine::Engine::unknownDevice, this,
+            [this](const QString &fingerprint, const QString &instance, const QDateTime &) {
+                m_out.write(QStringLiteral("unknown_device"),
+                            {{QStringLiteral("fingerprint"), fingerprint},
+                             {QStringLiteral("instance"), instance}});
+            });
+    connect(e, &engine::Engine::ownDeviceMissing, this, [this](const QString &fingerprint) {
+        m_out.error(QStringLiteral("devices"),
+                    QStringLiteral("the certificate service no longer lists this device (%1)")
+                        .arg(fingerprint));
+    });
+    connect(e, &engine::Engine::devicesCheckFailed, this,
+            [this](const QString &message) { m_out.error(QStringLiteral("devices"), message); });
     return true;
 }
 
-void Agent::identityFromEnroller() {
-    const auto cert = m_enroller->certificate();
-    const crypto::PrivateKey *key = m_enroller->privateKey();
-    if (!cert || key == nullptr) {
-        return;
-    }
-    // The agent keeps its own copy so that calls in progress keep the key
-    // they signed with when the enroller renews.
-    auto copy = crypto::PrivateKey::fromPem(key->toPem());
-    if (!copy) {
-        m_out.error(QStringLiteral("enrolment"), text(copy.error().message));
-        return;
-    }
-    m_agent->setIdentity(std::make_shared<const crypto::DeviceIdentity>(
-        crypto::DeviceIdentity{*cert, std::move(copy).value()}));
-}
-
 void Agent::placeCallWhenReady() {
-    if (!m_options.call || m_callPlaced || m_stopping || !m_enrolmentSettled ||
-        !m_agent->isReady()) {
-        return;
-    }
-    if (!m_profile.registrar.isEmpty() &&
-        m_agent->registration() != UserAgent::Registration::Registered) {
+    if (!m_options.call || m_callPlaced || m_stopping || !m_engine->readyForCalls()) {
         return;
     }
     m_callPlaced = true;
@@ -357,9 +302,10 @@ void Agent::placeCall() {
     if (m_stopping) {
         return;
     }
-    auto call = m_agent->call(*m_options.call, m_options.via.value_or(std::string()));
+    auto call = m_engine->call(QString::fromStdString(*m_options.call),
+                               QString::fromStdString(m_options.via.value_or(std::string())));
     if (!call) {
-        m_out.error(QStringLiteral("call"), text(call.error().message));
+        m_out.error(QStringLiteral("call"), call.error());
         return;
     }
     watch(call.value());
@@ -368,6 +314,29 @@ void Agent::placeCall() {
                  {QStringLiteral("direction"), QStringLiteral("outgoing")},
                  {QStringLiteral("peer"), text(call.value()->peer())},
                  {QStringLiteral("state"), QStringLiteral("calling")}});
+}
+
+void Agent::sendDigits(Call *call) {
+    const QString id = call->id();
+    const QString digits = QString::fromStdString(m_options.dtmf.value_or(std::string()));
+    // One digit every 250 ms: 100 ms of tone and a clear gap between digits.
+    for (qsizetype i = 0; i < digits.size(); ++i) {
+        QPointer<Call> guard(call);
+        const char digit = digits.at(i).toLatin1();
+        QTimer::singleShot(static_cast<int>(250 * (i + 1)), this, [this, guard, id, digit] {
+            if (!guard) {
+                return;
+            }
+            if (auto sent = guard->sendDtmf(digit); !sent) {
+                m_out.error(QStringLiteral("dtmf"), sent.error());
+                return;
+            }
+            m_out.write(QStringLiteral("dtmf"),
+                        {{QStringLiteral("call"), id},
+                         {QStringLiteral("digit"), QString(QChar::fromLatin1(digit))},
+                         {QStringLiteral("direction"), QStringLiteral("sent")}});
+        });
+    }
 }
 
 void Agent::watch(Call *call) {
@@ -391,6 +360,10 @@ void Agent::watch(Call *call) {
                     guard->answer();
                 }
             });
+        }
+        if (state == Call::State::Active && m_options.dtmf && !m_digitsSent) {
+            m_digitsSent = true;
+            sendDigits(call);
         }
         if (state == Call::State::Active && m_options.hangupAfter) {
             QPointer<Call> guard(call);
@@ -451,21 +424,17 @@ void Agent::stop(const QString &why) {
     }
     m_stopping = true;
     qInfo("napkin-cli agent: stopping (%s)", qPrintable(why));
-    if (m_enroller) {
-        m_enroller->stop();
-    }
-    m_agent->shutdown();
+    m_engine->shutdown();
 }
 
 int Agent::run() {
     if (!prepare()) {
         return ExitFailure;
     }
-    if (auto started = m_agent->start(); !started) {
-        m_out.error(QStringLiteral("start"), text(started.error().message));
+    if (auto started = m_engine->start(); !started) {
+        m_out.error(QStringLiteral("start"), started.error());
         return ExitFailure;
     }
-    m_enroller->start();
 
     std::function<void()> stopper = [this] { stop(QStringLiteral("signal")); };
     const guint sigint = g_unix_signal_add(SIGINT, &onSignal, &stopper);
@@ -498,8 +467,8 @@ std::optional<int> positiveSeconds(const CliArgs &args, const char *name, std::s
 
 int runAgentCommand(int argc, char **argv) {
     const CliArgs::Spec spec{{"config", "call", "via", "play", "record", "duration", "hangup-after",
-                              "call-delay", "answer-delay"},
-                             {"auto-answer", "no-audio"}};
+                              "call-delay", "answer-delay", "dtmf"},
+                             {"auto-answer", "no-audio", "watch-devices"}};
     std::string error;
     auto args = CliArgs::parse(argc, argv, 2, spec, error);
     if (!args) {
@@ -520,6 +489,15 @@ int runAgentCommand(int argc, char **argv) {
     options.via = args->value("via");
     options.play = args->value("play");
     options.record = args->value("record");
+    options.dtmf = args->value("dtmf");
+    options.watchDevices = args->has("watch-devices");
+    if (options.dtmf) {
+        const QString digits = QString::fromStdString(*options.dtmf);
+        static const QRegularExpression valid(QStringLiteral("^[0-9*#A-D]{1,64}$"));
+        if (!valid.match(digits).hasMatch()) {
+            error = "--dtmf wants 1 to 64 telephone keys: 0-9, *, # and A-D";
+        }
+    }
     options.duration = positiveSeconds(*args, "duration", error);
     options.hangupAfter = positiveSeconds(*args, "hangup-after", error);
     options.callDelay = positiveSeconds(*args, "call-delay", error);
@@ -557,6 +535,9 @@ int runAgentCommand(int argc, char **argv) {
     }
     if (options.noAudio && (options.play || options.record)) {
         return usage("--play and --record need audio (drop --no-audio)");
+    }
+    if (options.noAudio && options.dtmf) {
+        return usage("--dtmf needs audio (drop --no-audio)");
     }
     Agent agent(app, std::move(options), std::move(profile).value(), std::move(sip).value());
     return agent.run();

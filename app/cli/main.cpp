@@ -72,16 +72,20 @@ Secure calls (a headless device)
   agent --config PROFILE [--auto-answer [--answer-delay MS]]
         [--call sip:USER@DOMAIN [--via URI] [--call-delay S]] [--hangup-after S]
         [--duration S] [--play IN.wav] [--record OUT.wav] [--no-audio]
+        [--dtmf DIGITS] [--watch-devices]
       Enrols this device's certificate, registers, and answers and places calls
       whose identity is signed and whose media keys travel encrypted (S/MIME).
       Prints one JSON object per line on standard output, each with "t" (ms
       since start) and "event": registered, enrolled, incoming, identity
       (verdict verified | verified-new-device | unsigned | failed, signer
       fingerprint, instance, vouching domain), call_state, media (codec, srtp,
-      "e2e": true|false; later "flowing" when SRTP arrives), ended, error. Logs
-      go to standard error. --play sends a WAV file, --record writes what
-      arrives; --no-audio agrees on keys without any media. --via sends
-      the INVITE to URI instead of the address's domain (a direct call).
+      "e2e": true|false; later "flowing" when SRTP arrives), dtmf (sent and
+      received RFC 4733 digits), devices and unknown_device (with
+      --watch-devices: the own address's device list), ended, error. Logs
+      go to standard error. --dtmf sends the digits once the call is active.
+      --play sends a WAV file, --record writes what arrives; --no-audio agrees
+      on keys without any media. --via sends the INVITE to URI instead of the
+      address's domain (a direct call).
       Stops cleanly (calls ended, unregistered) on SIGINT/SIGTERM or after
       --duration. The profile's [sip] section: listen, listen_tls, transport
       (udp|tcp|tls), tls_dir, registration_expiry, media_address; [calls]:

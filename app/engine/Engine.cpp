@@ -1,0 +1,345 @@
+#include "app/engine/Engine.h"
+
+#include "sipcore/DirectoryCertificates.h"
+#include "sipcore/KeysOnlySdpFactory.h"
+#include "sipcore/SeenDevices.h"
+#include "sipcore/SofiaRoot.h"
+#include "sipcore/discovery/CertificateDirectory.h"
+#include "sipcore/discovery/CertificateSet.h"
+#include "sipcore/discovery/DeviceWatch.h"
+#include "sipcore/discovery/Enroller.h"
+#include "sipcore/discovery/KnownDevices.h"
+#include "sipcore/discovery/ServiceClient.h"
+#include "sipcore/discovery/TrustStore.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+
+namespace napkin::engine {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcEngine, "napkin.engine")
+
+QString text(const std::string &s) {
+    return QString::fromStdString(s);
+}
+
+QDateTime toDateTime(std::chrono::system_clock::time_point when) {
+    return QDateTime::fromSecsSinceEpoch(
+        std::chrono::duration_cast<std::chrono::seconds>(when.time_since_epoch()).count(), Qt::UTC);
+}
+
+} // namespace
+
+Engine::Engine(EngineConfig config) : m_config(std::move(config)) {}
+
+Engine::~Engine() {
+    if (m_enroller) {
+        m_enroller->stop();
+    }
+}
+
+Result<std::unique_ptr<Engine>, QString> Engine::create(EngineConfig config) {
+    auto engine = createDetailed(std::move(config));
+    if (!engine) {
+        return fail(engine.error().message);
+    }
+    return std::move(engine).value();
+}
+
+Result<std::unique_ptr<Engine>, EngineError> Engine::createDetailed(EngineConfig config) {
+    std::unique_ptr<Engine> engine(new Engine(std::move(config)));
+    if (auto built = engine->build(); !built) {
+        return fail(std::move(built).error());
+    }
+    engine->wire();
+    return engine;
+}
+
+Result<void, EngineError> Engine::build() {
+    const discovery::Profile &profile = m_config.profile;
+    auto root = sip::SofiaRoot::create();
+    if (!root) {
+        return fail(EngineError{QStringLiteral("start"), text(root.error())});
+    }
+    m_root = std::move(root).value();
+
+    if (!m_config.password.isEmpty()) {
+        m_password = m_config.password;
+    } else {
+        auto password = profile.readPassword();
+        if (!password) {
+            return fail(EngineError{QStringLiteral("profile"), password.error().message});
+        }
+        m_password = std::move(password).value();
+    }
+    auto instance = profile.instanceUrn();
+    if (!instance) {
+        return fail(EngineError{QStringLiteral("profile"), instance.error().message});
+    }
+    m_instanceUrn = instance.value();
+    auto trust = discovery::loadTrustStore(profile.caFile);
+    if (!trust) {
+        return fail(EngineError{QStringLiteral("profile"), trust.error().message});
+    }
+
+    discovery::ServiceClientSettings clientSettings;
+    clientSettings.dns = profile.dnsSettings();
+    clientSettings.userAgent = m_config.serviceUserAgent;
+    m_client = std::make_unique<discovery::ServiceClient>(clientSettings, trust.value());
+    m_directory = std::make_unique<discovery::CertificateDirectory>(
+        *m_client, discovery::DirectorySettings{profile.cacheTtl, {}});
+    m_certificates = std::make_unique<sip::DirectoryCertificates>(*m_directory);
+
+    m_seen = std::make_unique<sip::SeenDevices>(
+        profile.stateDir.isEmpty()
+            ? std::string()
+            : (profile.stateDir + QStringLiteral("/seen-devices")).toStdString());
+    if (auto loaded = m_seen->load(); !loaded) {
+        m_warnings.append(text(loaded.error()));
+    }
+    m_known = std::make_unique<discovery::KnownDevices>(
+        profile.stateDir.isEmpty() ? QString() : profile.knownDevicesPath());
+    if (m_config.watchDevices) {
+        if (auto loaded = m_known->load(); !loaded) {
+            m_warnings.append(loaded.error().message);
+        }
+    }
+
+    if (m_config.noAudio) {
+        m_media = std::make_unique<sip::KeysOnlySdpFactory>(m_config.sip.mediaAddress, 40000);
+    } else {
+        sip::MediaSettings media = m_config.media;
+        media.address = m_config.sip.mediaAddress;
+        m_media = std::make_unique<sip::MediaSdpFactory>(std::move(media));
+    }
+
+    sip::UserAgentSettings settings;
+    settings.aor = profile.aor.toStdString();
+    settings.displayName = profile.displayName.toStdString();
+    settings.authUser = profile.username.toStdString();
+    settings.password = m_password.toStdString();
+    settings.registrar = profile.registrar.toStdString();
+    settings.outboundProxy = profile.outboundProxy.toStdString();
+    settings.bindUrl = m_config.sip.listen;
+    settings.tlsBindUrl = m_config.sip.listenTls;
+    settings.tlsCertificateDir = m_config.sip.tlsDirectory;
+    settings.tlsCaFile = profile.caFile.toStdString();
+    settings.transport = m_config.sip.transport;
+    settings.instanceUrn = m_instanceUrn.toStdString();
+    settings.registrationExpiry = m_config.sip.registrationExpiry;
+    settings.policy.requireEndToEnd = m_config.sip.requireEndToEnd;
+    settings.policy.ringOnFailed = m_config.sip.ringOnFailed;
+    settings.userAgentName = m_config.userAgentName.toStdString();
+    m_agent =
+        std::make_unique<sip::UserAgent>(*m_root, settings, *m_certificates, *m_media, *m_seen);
+
+    if (m_config.keyStore) {
+        m_keys = std::move(m_config.keyStore);
+    } else if (profile.keyStorage == discovery::Profile::KeyStorage::File) {
+        m_keys = std::make_unique<discovery::FileKeyStore>(profile.stateDir);
+    } else if (profile.keyStorage == discovery::Profile::KeyStorage::None) {
+        m_keys = std::make_unique<discovery::MemoryKeyStore>();
+    } else {
+        return fail(EngineError{QStringLiteral("profile"),
+                                QStringLiteral("%1: key_storage = keychain needs the desktop "
+                                               "app's keychain; use file or none here")
+                                    .arg(profile.path)});
+    }
+    discovery::EnrolmentSettings enrolment;
+    enrolment.aor = profile.aor;
+    enrolment.username = profile.username;
+    enrolment.instanceUrn = m_instanceUrn;
+    enrolment.displayName = profile.displayName;
+    enrolment.lifetime = profile.certificateLifetime;
+    m_enroller = std::make_unique<discovery::Enroller>(*m_client, *m_keys, enrolment);
+    m_enroller->setPassword(m_password);
+
+    m_watch = std::make_unique<discovery::DeviceWatch>(*m_directory, *m_known, profile.aor);
+    return {};
+}
+
+void Engine::wire() {
+    connect(m_agent.get(), &sip::UserAgent::registrationChanged, this,
+            [this](sip::UserAgent::Registration state, const QString &message) {
+                Q_EMIT registrationChanged(state, message);
+                if (state == sip::UserAgent::Registration::Registered) {
+                    Q_EMIT callsPossible();
+                }
+            });
+    connect(m_agent.get(), &sip::UserAgent::ready, this, [this] { Q_EMIT callsPossible(); });
+    connect(m_agent.get(), &sip::UserAgent::problem, this, &Engine::problem);
+    connect(m_agent.get(), &sip::UserAgent::incomingCall, this, [this](sip::Call *call) {
+        watchCall(call);
+        Q_EMIT incomingCall(call);
+    });
+    connect(m_agent.get(), &sip::UserAgent::shutdownFinished, this, &Engine::shutdownFinished);
+
+    // Enrolment runs beside registration; calls wait until it settled.
+    connect(m_enroller.get(), &discovery::Enroller::enrolled, this,
+            [this](const QString &fingerprint) {
+                adoptEnrolledIdentity();
+                const auto cert = m_enroller->certificate();
+                m_enrolmentSettled = true;
+                Q_EMIT enrolled(fingerprint, cert ? toDateTime(cert->notAfter()) : QDateTime());
+                if (m_config.watchDevices && !m_stopping) {
+                    // Remembers it as ours and checks the own set.
+                    m_watch->setOwnFingerprint(fingerprint);
+                }
+                Q_EMIT callsPossible();
+            });
+    connect(m_enroller.get(), &discovery::Enroller::enrolmentFailed, this,
+            [this](const discovery::DiscoveryError &error, std::chrono::milliseconds retryIn) {
+                // Calls go ahead unsigned (and say so) rather than waiting for
+                // a service that may not exist; a later success signs them.
+                m_enrolmentSettled = true;
+                Q_EMIT enrolmentFailed(error.message, static_cast<qint64>(retryIn.count()));
+                Q_EMIT enrolmentError(error, static_cast<qint64>(retryIn.count()));
+                Q_EMIT callsPossible();
+            });
+
+    connect(m_watch.get(), &discovery::DeviceWatch::checked, this, &Engine::devicesChanged);
+    connect(m_watch.get(), &discovery::DeviceWatch::checkFailed, this,
+            [this](const discovery::DiscoveryError &error) {
+                Q_EMIT devicesCheckFailed(error.message);
+            });
+    connect(m_watch.get(), &discovery::DeviceWatch::unknownDevice, this, &Engine::unknownDevice);
+    connect(m_watch.get(), &discovery::DeviceWatch::ownDeviceMissing, this,
+            &Engine::ownDeviceMissing);
+}
+
+void Engine::adoptEnrolledIdentity() {
+    const auto cert = m_enroller->certificate();
+    const crypto::PrivateKey *key = m_enroller->privateKey();
+    if (!cert || key == nullptr) {
+        return;
+    }
+    // The agent keeps its own copy so that calls in progress keep the key
+    // they signed with when the enroller renews.
+    auto copy = crypto::PrivateKey::fromPem(key->toPem());
+    if (!copy) {
+        Q_EMIT problem(text(copy.error().message));
+        return;
+    }
+    m_agent->setIdentity(std::make_shared<const crypto::DeviceIdentity>(
+        crypto::DeviceIdentity{*cert, std::move(copy).value()}));
+}
+
+void Engine::watchCall(sip::Call *call) {
+    QPointer<sip::Call> guard(call);
+    call->onDtmfReceived([this, guard](char digit) {
+        if (guard) {
+            Q_EMIT dtmfReceived(guard.data(), QChar::fromLatin1(digit));
+        }
+    });
+}
+
+Result<void, QString> Engine::start() {
+    if (m_started) {
+        return fail(QStringLiteral("the account is already started"));
+    }
+    if (auto started = m_agent->start(); !started) {
+        return fail(text(started.error().message));
+    }
+    m_started = true;
+    m_enroller->start();
+    if (m_config.watchDevices && m_config.deviceCheckInterval.count() > 0) {
+        m_watch->setInterval(m_config.deviceCheckInterval);
+    }
+    qCInfo(lcEngine).noquote() << "engine: started for" << m_config.profile.aor;
+    return {};
+}
+
+void Engine::shutdown() {
+    if (m_stopping) {
+        return;
+    }
+    m_stopping = true;
+    m_enroller->stop();
+    m_watch->setInterval(std::chrono::seconds(0));
+    if (!m_started) {
+        // Nothing bound: nua has nothing to end, but the contract holds.
+        QMetaObject::invokeMethod(
+            this, [this] { Q_EMIT shutdownFinished(); }, Qt::QueuedConnection);
+        return;
+    }
+    m_agent->shutdown();
+}
+
+Result<sip::Call *, QString> Engine::call(const QString &target, const QString &via) {
+    if (m_stopping) {
+        return fail(QStringLiteral("the account is shutting down"));
+    }
+    auto placed = m_agent->call(target.toStdString(), via.toStdString());
+    if (!placed) {
+        return fail(text(placed.error().message));
+    }
+    watchCall(placed.value());
+    Q_EMIT outgoingCall(placed.value());
+    return placed.value();
+}
+
+void Engine::revoke(const QString &fingerprint, std::function<void(Result<void, QString>)> done) {
+    QPointer<Engine> self(this);
+    m_enroller->revoke(fingerprint,
+                       [self, done = std::move(done)](discovery::DiscoveryResult<void> result) {
+                           if (!result) {
+                               done(fail(result.error().message));
+                               return;
+                           }
+                           if (self && self->m_config.watchDevices && !self->m_stopping) {
+                               self->m_watch->check();
+                           }
+                           done({});
+                       });
+}
+
+Result<void, QString> Engine::acknowledge(const QString &fingerprint) {
+    if (auto acknowledged = m_watch->acknowledge(fingerprint); !acknowledged) {
+        return fail(acknowledged.error().message);
+    }
+    Q_EMIT devicesChanged();
+    return {};
+}
+
+void Engine::refreshDevices() {
+    if (!m_stopping) {
+        m_watch->check();
+    }
+}
+
+bool Engine::readyForCalls() const {
+    if (m_stopping || !m_enrolmentSettled || !m_agent->isReady()) {
+        return false;
+    }
+    return m_config.profile.registrar.isEmpty() ||
+           m_agent->registration() == sip::UserAgent::Registration::Registered;
+}
+
+sip::UserAgent &Engine::agent() {
+    return *m_agent;
+}
+
+discovery::Enroller &Engine::enroller() {
+    return *m_enroller;
+}
+
+discovery::DeviceWatch &Engine::devices() {
+    return *m_watch;
+}
+
+const discovery::Profile &Engine::profile() const {
+    return m_config.profile;
+}
+
+const sip::SipProfile &Engine::sipProfile() const {
+    return m_config.sip;
+}
+
+QString Engine::ownFingerprint() const {
+    const auto cert = m_enroller->certificate();
+    return cert ? text(cert->fingerprint()) : QString();
+}
+
+} // namespace napkin::engine

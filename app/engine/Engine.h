@@ -1,0 +1,187 @@
+#pragma once
+
+// One account's engine: every part a Napkin device needs, wired together -
+// the Sofia root, the certificate service client and directory, the seen and
+// known devices, the key store, the enroller, the own-device watch, the media
+// factory and the SIP user agent. napkin-cli's agent and the desktop app are
+// two faces on this class; neither adds behaviour the other lacks.
+//
+//   auto engine = Engine::create(std::move(config));   // profile checks
+//   (*engine)->start();                                 // bind, register, enrol
+//   ... callsPossible() -> call("sip:bob@b.example") ...
+//   (*engine)->shutdown();                              // -> shutdownFinished()
+//
+// Everything runs on the thread that created the engine (the Qt main loop,
+// which must use GLib's dispatcher for Sofia).
+
+#include "crypto/Result.h"
+#include "sipcore/MediaSdpFactory.h"
+#include "sipcore/SipProfile.h"
+#include "sipcore/UserAgent.h"
+#include "sipcore/discovery/DiscoveryError.h"
+#include "sipcore/discovery/KeyStore.h"
+#include "sipcore/discovery/Profile.h"
+
+#include <QByteArray>
+#include <QChar>
+#include <QDateTime>
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace napkin::discovery {
+class CertificateDirectory;
+class DeviceWatch;
+class Enroller;
+class KnownDevices;
+class ServiceClient;
+} // namespace napkin::discovery
+
+namespace napkin::sip {
+class DirectoryCertificates;
+class SeenDevices;
+class SofiaRoot;
+class SdpNegotiatorFactory;
+} // namespace napkin::sip
+
+namespace napkin::engine {
+
+struct EngineConfig {
+    discovery::Profile profile; ///< [account] [network] [certificates]
+    sip::SipProfile sip;        ///< [sip] [calls]
+    /// Never logged. Empty: the profile's password or password_file.
+    QByteArray password;
+    /// Keys-only SDP (no media engine): tests and `--no-audio`.
+    bool noAudio = false;
+    /// Audio source/sink factories; `address` is replaced by sip.mediaAddress.
+    sip::MediaSettings media;
+    /// Null: from profile.keyStorage (file: the state directory; none: memory).
+    /// `keychain` needs one supplied here.
+    std::unique_ptr<discovery::KeyStore> keyStore;
+    /// The SIP User-Agent header.
+    QString userAgentName = QStringLiteral("Napkin");
+    /// The User-Agent of requests to certificate services.
+    QByteArray serviceUserAgent = "Napkin";
+    /// Watch the own address for unknown devices after enrolment (one extra
+    /// fetch of the own certificate set per enrolment and per refresh).
+    bool watchDevices = true;
+    /// How often the own set is checked again (0: after enrolment and on request).
+    std::chrono::seconds deviceCheckInterval{0};
+};
+
+/// Why the engine could not be created: `where` is "profile" (a value of the
+/// profile, the password, the state directory, the CA file) or "start".
+struct EngineError {
+    QString where;
+    QString message; ///< in words; never contains the password
+};
+
+class Engine : public QObject {
+    Q_OBJECT
+public:
+    /// Checks the profile, reads the password and builds every part. Nothing
+    /// touches the network until start().
+    [[nodiscard]] static Result<std::unique_ptr<Engine>, QString> create(EngineConfig config);
+    /// As create(), telling which stage failed.
+    [[nodiscard]] static Result<std::unique_ptr<Engine>, EngineError>
+    createDetailed(EngineConfig config);
+    /// Call shutdown() and wait for shutdownFinished() first; otherwise the
+    /// user agent's destructor spins the event loop to end its calls.
+    ~Engine() override;
+
+    /// Binds the SIP transports, then registers and enrols in parallel.
+    [[nodiscard]] Result<void, QString> start();
+    /// Stops enrolment, ends every call, unregisters: shutdownFinished() follows.
+    void shutdown();
+
+    /// Calls `target` ("sip:bob@b.example"); `via` sends the INVITE to that
+    /// URI instead (a direct call without proxies). The call is owned by the
+    /// user agent and deleted later after it ended.
+    [[nodiscard]] Result<sip::Call *, QString> call(const QString &target, const QString &via = {});
+    /// Revokes one of the user's devices at the certificate service; the
+    /// callback runs later. The device list is checked again afterwards.
+    void revoke(const QString &fingerprint, std::function<void(Result<void, QString>)> done);
+    /// The user accepts a device on their address (saved to the known-devices file).
+    [[nodiscard]] Result<void, QString> acknowledge(const QString &fingerprint);
+    /// Fetches the own certificate set again (devicesChanged() follows).
+    void refreshDevices();
+
+    /// Transports bound, enrolment settled (enrolled or failed) and, with a
+    /// registrar, registered: a call placed now is signed when it can be.
+    [[nodiscard]] bool readyForCalls() const;
+    [[nodiscard]] bool isShuttingDown() const { return m_stopping; }
+    /// Problems found while creating the engine that did not stop it
+    /// (e.g. an unreadable seen-devices file), in words.
+    [[nodiscard]] const QStringList &startupWarnings() const { return m_warnings; }
+
+    [[nodiscard]] sip::UserAgent &agent();
+    [[nodiscard]] discovery::Enroller &enroller();
+    [[nodiscard]] discovery::DeviceWatch &devices();
+    [[nodiscard]] const discovery::Profile &profile() const;
+    [[nodiscard]] const sip::SipProfile &sipProfile() const;
+    /// This device's instance URN ("urn:uuid:...").
+    [[nodiscard]] const QString &instanceUrn() const { return m_instanceUrn; }
+    /// The enrolled certificate's fingerprint ("sha256:..."), once enrolled.
+    [[nodiscard]] QString ownFingerprint() const;
+
+Q_SIGNALS:
+    void registrationChanged(napkin::sip::UserAgent::Registration state, const QString &message);
+    /// The service accepted this device's certificate (first time or renewal).
+    void enrolled(const QString &fingerprint, const QDateTime &notAfter);
+    /// An enrolment attempt failed; `retryInMs` is 0 when no retry is scheduled.
+    void enrolmentFailed(const QString &message, qint64 retryInMs);
+    /// The same failure with its typed error (for "no certificate service" etc.).
+    void enrolmentError(const napkin::discovery::DiscoveryError &error, qint64 retryInMs);
+    void incomingCall(napkin::sip::Call *call);
+    /// A call placed with call().
+    void outgoingCall(napkin::sip::Call *call);
+    /// The peer sent an RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D').
+    void dtmfReceived(napkin::sip::Call *call, QChar digit);
+    /// readyForCalls() may have become true (emitted after every step that
+    /// could make it so; check readyForCalls()).
+    void callsPossible();
+    /// DeviceWatch finished a check.
+    void devicesChanged();
+    void devicesCheckFailed(const QString &message);
+    void unknownDevice(const QString &fingerprint, const QString &instanceUrn,
+                       const QDateTime &notBefore);
+    void ownDeviceMissing(const QString &fingerprint);
+    /// Something went wrong outside any call (in words).
+    void problem(const QString &message);
+    void shutdownFinished();
+
+private:
+    explicit Engine(EngineConfig config);
+    [[nodiscard]] Result<void, EngineError> build();
+    void wire();
+    void adoptEnrolledIdentity();
+    void watchCall(sip::Call *call);
+
+    EngineConfig m_config;
+    QString m_instanceUrn;
+    QByteArray m_password;
+    QStringList m_warnings;
+
+    std::unique_ptr<sip::SofiaRoot> m_root;
+    std::unique_ptr<discovery::ServiceClient> m_client;
+    std::unique_ptr<discovery::CertificateDirectory> m_directory;
+    std::unique_ptr<sip::DirectoryCertificates> m_certificates;
+    std::unique_ptr<sip::SeenDevices> m_seen;
+    std::unique_ptr<discovery::KnownDevices> m_known;
+    std::unique_ptr<discovery::KeyStore> m_keys;
+    std::unique_ptr<discovery::Enroller> m_enroller;
+    std::unique_ptr<discovery::DeviceWatch> m_watch;
+    std::unique_ptr<sip::SdpNegotiatorFactory> m_media;
+    std::unique_ptr<sip::UserAgent> m_agent;
+
+    bool m_started = false;
+    bool m_enrolmentSettled = false;
+    bool m_stopping = false;
+};
+
+} // namespace napkin::engine
