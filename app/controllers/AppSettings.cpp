@@ -1,0 +1,376 @@
+#include "app/controllers/AppSettings.h"
+
+#include "crypto/Certificate.h"
+#include "crypto/NameMatch.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSettings>
+#include <QStandardPaths>
+
+namespace napkin::app {
+
+namespace {
+
+const QString defaultProfile = QStringLiteral("default");
+
+/// `key = "value"`, quoted so that ';', '#' and spaces survive.
+QByteArray line(const char *key, const QString &value) {
+    QString escaped = value;
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    escaped.replace(QLatin1Char('"'), QStringLiteral("\\\""));
+    return QByteArray(key) + " = \"" + escaped.toUtf8() + "\"\n";
+}
+
+QByteArray line(const char *key, qint64 value) {
+    return QByteArray(key) + " = " + QByteArray::number(value) + "\n";
+}
+
+QByteArray line(const char *key, bool value) {
+    return QByteArray(key) + (value ? " = true\n" : " = false\n");
+}
+
+bool isSipUri(const QString &text) {
+    static const QRegularExpression uri(
+        QStringLiteral("\\Asips?:[A-Za-z0-9._~%!$&'()*+,=:@\\[\\];-]+\\z"));
+    return uri.match(text).hasMatch();
+}
+
+} // namespace
+
+AppSettings::AppSettings(const QString &profileName, QObject *parent) : QObject(parent) {
+    static const QRegularExpression valid(QStringLiteral("^[A-Za-z0-9_-]{1,64}$"));
+    m_profileName = valid.match(profileName).hasMatch() ? profileName : defaultProfile;
+    m_configDir = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) +
+                  QStringLiteral("/napkin/") + m_profileName;
+    m_dataDir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                QStringLiteral("/napkin/") + m_profileName;
+    m_profilePath = m_configDir + QStringLiteral("/profile.ini");
+}
+
+template <typename T> void AppSettings::set(T &member, const T &value) {
+    if (member != value) {
+        member = value;
+        Q_EMIT changed();
+    }
+}
+
+void AppSettings::setAddress(const QString &value) {
+    set(m_address, value.trimmed());
+}
+void AppSettings::setRegistrar(const QString &value) {
+    set(m_registrar, value.trimmed());
+}
+void AppSettings::setOutboundProxy(const QString &value) {
+    set(m_outboundProxy, value.trimmed());
+}
+void AppSettings::setTransport(const QString &value) {
+    set(m_transport, value.trimmed().toLower());
+}
+void AppSettings::setCertificateLifetimeDays(int value) {
+    set(m_lifetimeDays, value);
+}
+void AppSettings::setCacheTtlSeconds(int value) {
+    set(m_cacheTtl, value);
+}
+void AppSettings::setDnsServer(const QString &value) {
+    set(m_dnsServer, value.trimmed());
+}
+void AppSettings::setCaFile(const QString &value) {
+    set(m_caFile, value.trimmed());
+}
+void AppSettings::setRequireEndToEnd(bool value) {
+    set(m_requireEndToEnd, value);
+}
+void AppSettings::setRejectFailedCalls(bool value) {
+    set(m_rejectFailed, value);
+}
+void AppSettings::setKeyStorage(KeyStorage value) {
+    set(m_keyStorage, value);
+}
+void AppSettings::setAudioInput(const QByteArray &value) {
+    set(m_audioInput, value);
+}
+void AppSettings::setAudioOutput(const QByteArray &value) {
+    set(m_audioOutput, value);
+}
+
+QString AppSettings::settingsPath() const {
+    return m_configDir + QStringLiteral("/settings.ini");
+}
+
+QVariant AppSettings::appValue(const QString &key, const QVariant &fallback) const {
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    return settings.value(key, fallback);
+}
+
+void AppSettings::setAppValue(const QString &key, const QVariant &value) {
+    QDir().mkpath(m_configDir);
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    settings.setValue(key, value);
+}
+
+void AppSettings::loadAppValues() {
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    m_audioInput = settings.value(QStringLiteral("audio/input")).toByteArray();
+    m_audioOutput = settings.value(QStringLiteral("audio/output")).toByteArray();
+}
+
+void AppSettings::saveAppValues() {
+    QSettings settings(settingsPath(), QSettings::IniFormat);
+    settings.setValue(QStringLiteral("audio/input"), m_audioInput);
+    settings.setValue(QStringLiteral("audio/output"), m_audioOutput);
+}
+
+QString AppSettings::load() {
+    loadAppValues();
+    if (!QFileInfo::exists(m_profilePath)) {
+        m_configured = false;
+        m_loaded.reset();
+        m_loadedSip.reset();
+        Q_EMIT changed();
+        return {};
+    }
+    return loadAccountFile(m_profilePath);
+}
+
+QString AppSettings::loadAccountFile(const QString &path) {
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    auto profile = discovery::Profile::load(absolute);
+    if (!profile) {
+        m_configured = false;
+        Q_EMIT changed();
+        return tr("The account profile cannot be used: %1").arg(profile.error().message);
+    }
+    auto sip = sip::SipProfile::load(absolute.toStdString());
+    if (!sip) {
+        m_configured = false;
+        Q_EMIT changed();
+        return tr("The account profile cannot be used: %1")
+            .arg(QString::fromStdString(sip.error()));
+    }
+    m_profilePath = absolute;
+    return adopt(profile.value(), sip.value());
+}
+
+QString AppSettings::adopt(const discovery::Profile &profile, const sip::SipProfile &sipProfile) {
+    m_loaded = profile;
+    m_loadedSip = sipProfile;
+    m_address = profile.aor;
+    m_registrar = profile.registrar;
+    m_outboundProxy = profile.outboundProxy;
+    m_transport = QString::fromStdString(sipProfile.transport);
+    const auto days =
+        std::chrono::duration_cast<std::chrono::hours>(profile.certificateLifetime).count();
+    m_lifetimeDays = static_cast<int>(std::max<qint64>(1, (days + 23) / 24));
+    m_cacheTtl = static_cast<int>(profile.cacheTtl.count());
+    m_dnsServer.clear();
+    if (profile.dnsServer) {
+        m_dnsServer = profile.dnsServer->toString();
+        if (profile.dnsPort != 53) {
+            m_dnsServer += QStringLiteral(":%1").arg(profile.dnsPort);
+        }
+    }
+    m_caFile = profile.caFile;
+    m_requireEndToEnd = sipProfile.requireEndToEnd;
+    m_rejectFailed = !sipProfile.ringOnFailed;
+    switch (profile.keyStorage) {
+    case discovery::Profile::KeyStorage::Keychain:
+        m_keyStorage = KeyStorage::Keychain;
+        break;
+    case discovery::Profile::KeyStorage::None:
+        m_keyStorage = KeyStorage::RegenerateEachStart;
+        break;
+    case discovery::Profile::KeyStorage::File:
+        m_keyStorage = KeyStorage::File;
+        break;
+    }
+    m_configured = true;
+    Q_EMIT changed();
+    return {};
+}
+
+QString AppSettings::validate() const {
+    if (m_address.isEmpty()) {
+        return tr("Enter your address, such as alice@example.org.");
+    }
+    auto aor = crypto::parseAor(m_address.toStdString());
+    if (!aor) {
+        return tr("\"%1\" is not an address such as alice@example.org: %2")
+            .arg(m_address, QString::fromStdString(aor.error().message));
+    }
+    if (!m_registrar.isEmpty() && !isSipUri(m_registrar)) {
+        return tr("The registrar \"%1\" is not a SIP address such as sip:example.org.")
+            .arg(m_registrar);
+    }
+    if (!m_outboundProxy.isEmpty() && !isSipUri(m_outboundProxy)) {
+        return tr("The outbound proxy \"%1\" is not a SIP address such as "
+                  "sip:proxy.example.org;lr.")
+            .arg(m_outboundProxy);
+    }
+    if (m_transport != QLatin1String("udp") && m_transport != QLatin1String("tcp") &&
+        m_transport != QLatin1String("tls")) {
+        return tr("The transport must be UDP, TCP or TLS, not \"%1\".").arg(m_transport);
+    }
+    if (m_lifetimeDays < 1 || m_lifetimeDays > maxLifetimeDays) {
+        return tr("The certificate lifetime must be 1 to %1 days, not %2.")
+            .arg(maxLifetimeDays)
+            .arg(m_lifetimeDays);
+    }
+    if (m_cacheTtl < 0 || m_cacheTtl > maxCacheTtlSeconds) {
+        return tr("The certificate cache time must be 0 to %1 seconds, not %2.")
+            .arg(maxCacheTtlSeconds)
+            .arg(m_cacheTtl);
+    }
+    if (!m_dnsServer.isEmpty()) {
+        QString host = m_dnsServer;
+        if (host.count(QLatin1Char(':')) == 1) {
+            bool ok = false;
+            const int port = host.section(QLatin1Char(':'), 1).toInt(&ok);
+            if (!ok || port < 1 || port > 65535) {
+                return tr("The DNS server's port in \"%1\" must be 1 to 65535.").arg(m_dnsServer);
+            }
+            host = host.section(QLatin1Char(':'), 0, 0);
+        }
+        QHostAddress address;
+        if (!address.setAddress(host) || address.protocol() != QAbstractSocket::IPv4Protocol) {
+            return tr("The DNS server \"%1\" is not an IPv4 address such as 192.0.2.53.")
+                .arg(m_dnsServer);
+        }
+    }
+    if (!m_caFile.isEmpty()) {
+        if (!QFileInfo(m_caFile).isReadable()) {
+            return tr("The extra CA file %1 cannot be read.").arg(m_caFile);
+        }
+        QFile file(m_caFile);
+        const bool opened = file.open(QIODevice::ReadOnly);
+        const QByteArray pem = opened ? file.read(4 * 1024 * 1024) : QByteArray();
+        auto certificates = crypto::Certificate::listFromPem(pem.toStdString());
+        if (!certificates || certificates->empty()) {
+            return tr("The extra CA file %1 holds no PEM certificate.").arg(m_caFile);
+        }
+    }
+    if (m_keyStorage == KeyStorage::File && m_loaded == std::nullopt) {
+        return tr("Key files are for napkin-cli profiles; choose the keychain or a new key at "
+                  "every start.");
+    }
+    return {};
+}
+
+QByteArray AppSettings::profileText() const {
+    const discovery::Profile *old = m_loaded ? &*m_loaded : nullptr;
+    const sip::SipProfile sip = m_loadedSip.value_or(sip::SipProfile{});
+    QByteArray text = "; Napkin account profile, shared with napkin-cli (written by the app).\n";
+    text += "[account]\n";
+    text += line("aor", m_address);
+    if (old != nullptr) {
+        const auto aor = crypto::parseAor(m_address.toStdString());
+        if (!old->username.isEmpty() &&
+            (!aor || old->username != QByteArray::fromStdString(aor->user))) {
+            text += line("username", QString::fromUtf8(old->username));
+        }
+        if (old->password) {
+            text += line("password", QString::fromUtf8(*old->password));
+        } else if (!old->passwordFile.isEmpty()) {
+            text += line("password_file", old->passwordFile);
+        }
+        if (!old->displayName.isEmpty()) {
+            text += line("display_name", old->displayName);
+        }
+    }
+    if (!m_registrar.isEmpty()) {
+        text += line("registrar", m_registrar);
+    }
+    if (!m_outboundProxy.isEmpty()) {
+        text += line("outbound_proxy", m_outboundProxy);
+    }
+    text += "[network]\n";
+    if (!m_dnsServer.isEmpty()) {
+        text += line("dns_server", m_dnsServer);
+    }
+    if (!m_caFile.isEmpty()) {
+        text += line("ca_file", QFileInfo(m_caFile).absoluteFilePath());
+    }
+    text += "[certificates]\n";
+    text += line("lifetime_days", static_cast<qint64>(m_lifetimeDays));
+    text += line("cache_ttl", static_cast<qint64>(m_cacheTtl));
+    switch (m_keyStorage) {
+    case KeyStorage::Keychain:
+        text += "key_storage = keychain\n";
+        break;
+    case KeyStorage::RegenerateEachStart:
+        text += "key_storage = none\n";
+        break;
+    case KeyStorage::File:
+        text += "key_storage = file\n";
+        break;
+    }
+    text +=
+        line("state_dir", old != nullptr ? old->stateDir : m_dataDir + QStringLiteral("/state"));
+    text += "[sip]\n";
+    text += line("listen", QString::fromStdString(sip.listen));
+    if (!sip.listenTls.empty()) {
+        text += line("listen_tls", QString::fromStdString(sip.listenTls));
+    }
+    text += line("transport", m_transport);
+    if (!sip.tlsDirectory.empty()) {
+        text += line("tls_dir", QString::fromStdString(sip.tlsDirectory));
+    }
+    text += line("registration_expiry", static_cast<qint64>(sip.registrationExpiry.count()));
+    text += line("media_address", QString::fromStdString(sip.mediaAddress));
+    text += "[calls]\n";
+    text += line("require_end_to_end", m_requireEndToEnd);
+    text += line("ring_on_failed", !m_rejectFailed);
+    return text;
+}
+
+QString AppSettings::save() {
+    if (const QString problem = validate(); !problem.isEmpty()) {
+        return problem;
+    }
+    const QByteArray text = profileText();
+    // The engine's own parsers have the last word; the file is written only
+    // when they accept it.
+    auto profile = discovery::Profile::parse(text, m_profilePath);
+    if (!profile) {
+        return tr("The settings cannot be saved: %1").arg(profile.error().message);
+    }
+    auto sip = sip::SipProfile::parse(text.toStdString(), m_profilePath.toStdString());
+    if (!sip) {
+        return tr("The settings cannot be saved: %1").arg(QString::fromStdString(sip.error()));
+    }
+    if (!QDir().mkpath(QFileInfo(m_profilePath).absolutePath())) {
+        return tr("The folder %1 cannot be created.").arg(QFileInfo(m_profilePath).absolutePath());
+    }
+    QSaveFile file(m_profilePath);
+    if (!file.open(QIODevice::WriteOnly)) {
+        return tr("%1 cannot be written: %2").arg(m_profilePath, file.errorString());
+    }
+    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    if (file.write(text) != text.size() || !file.commit()) {
+        return tr("%1 cannot be written: %2").arg(m_profilePath, file.errorString());
+    }
+    saveAppValues();
+    adopt(profile.value(), sip.value());
+    return {};
+}
+
+Result<discovery::Profile, QString> AppSettings::accountProfile() const {
+    if (!m_configured || !m_loaded) {
+        return fail(tr("No account is set up yet."));
+    }
+    return *m_loaded;
+}
+
+Result<sip::SipProfile, QString> AppSettings::sipProfile() const {
+    if (!m_configured || !m_loadedSip) {
+        return fail(tr("No account is set up yet."));
+    }
+    return *m_loadedSip;
+}
+
+} // namespace napkin::app
