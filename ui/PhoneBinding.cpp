@@ -1,0 +1,577 @@
+#include "ui/PhoneBinding.h"
+
+#include "app/controllers/AccountController.h"
+#include "app/controllers/AccountTest.h"
+#include "app/controllers/AppSettings.h"
+#include "app/controllers/ContactsModel.h"
+#include "app/controllers/DevicesModel.h"
+#include "app/controllers/HistoryModel.h"
+#include "app/controllers/PhoneController.h"
+
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace napkin::ui {
+
+namespace {
+
+using Call = app::CallController;
+
+constexpr int kEndedPanelMs = 2500; ///< how long "Call ended" stays before the tabs return
+
+bool isRinging(const Call &call) {
+    return call.direction() == Call::Direction::Incoming &&
+           (call.state() == Call::State::Ringing || call.state() == Call::State::Checking);
+}
+
+} // namespace
+
+PhoneBinding::PhoneBinding(app::PhoneController &phone, app::AppSettings &settings,
+                           MainWindow &window, QObject *parent)
+    : QObject(parent), m_phone(phone), m_settings(settings), m_window(window) {
+    app::AccountController *account = phone.account();
+    connect(account, &app::AccountController::changed, this, &PhoneBinding::refreshStatus);
+
+    QAbstractItemModel *contacts = phone.contacts();
+    QAbstractItemModel *history = phone.history();
+    connect(contacts, &QAbstractItemModel::modelReset, this, &PhoneBinding::refreshContacts);
+    connect(contacts, &QAbstractItemModel::rowsInserted, this, &PhoneBinding::refreshContacts);
+    connect(contacts, &QAbstractItemModel::rowsRemoved, this, &PhoneBinding::refreshContacts);
+    connect(contacts, &QAbstractItemModel::dataChanged, this, &PhoneBinding::refreshContacts);
+    connect(history, &QAbstractItemModel::modelReset, this, &PhoneBinding::refreshHistory);
+    connect(history, &QAbstractItemModel::rowsInserted, this, &PhoneBinding::refreshHistory);
+    connect(history, &QAbstractItemModel::rowsRemoved, this, &PhoneBinding::refreshHistory);
+    connect(history, &QAbstractItemModel::dataChanged, this, &PhoneBinding::refreshHistory);
+    connect(phone.history(), &app::HistoryModel::warning, this,
+            [this](const QString &message) { m_window.statusBar()->showMessage(message, 15000); });
+    connect(phone.contacts(), &app::ContactsModel::warning, &m_window,
+            &MainWindow::setContactsMessage);
+
+    app::DevicesModel *devices = phone.devices();
+    connect(devices, &QAbstractItemModel::modelReset, this, &PhoneBinding::refreshDevices);
+    connect(devices, &QAbstractItemModel::rowsInserted, this, &PhoneBinding::refreshDevices);
+    connect(devices, &QAbstractItemModel::rowsRemoved, this, &PhoneBinding::refreshDevices);
+    connect(devices, &QAbstractItemModel::dataChanged, this, &PhoneBinding::refreshDevices);
+    connect(devices, &app::DevicesModel::unknownDeviceAppeared, this,
+            [this](const QString &fingerprint, const QString &name) {
+                m_window.devicesPage()->showUnknownDevice(fingerprint, name);
+                m_window.notifyAlert(tr("Unknown device on your address"),
+                                     tr("%1 enrolled on your address. Open My devices to "
+                                        "acknowledge or revoke it.")
+                                         .arg(name.isEmpty() ? fingerprint : name));
+            });
+    connect(devices, &app::DevicesModel::revokeFinished, m_window.devicesPage(),
+            &DevicesPage::revokeFinished);
+    connect(devices, &app::DevicesModel::lastErrorChanged, this, [this, devices] {
+        if (!devices->lastError().isEmpty()) {
+            m_window.devicesPage()->setStatus(devices->lastError());
+        }
+    });
+    DevicesPage *page = m_window.devicesPage();
+    connect(page, &DevicesPage::refreshRequested, devices, &app::DevicesModel::refresh);
+    connect(page, &DevicesPage::revokeRequested, devices, &app::DevicesModel::revoke);
+    connect(page, &DevicesPage::acknowledgeRequested, this,
+            [this, devices](const QString &fingerprint) {
+                const QString error = devices->acknowledge(fingerprint);
+                m_window.devicesPage()->setStatus(
+                    error.isEmpty() ? tr("Acknowledged: this device is now known.")
+                                    : tr("Could not acknowledge: %1").arg(error));
+            });
+
+    connect(&phone, &app::PhoneController::incomingCall, this, &PhoneBinding::incomingCall);
+    connect(&phone, &app::PhoneController::activeCallChanged, this,
+            &PhoneBinding::activeCallChanged);
+    connect(&phone, &app::PhoneController::callFailed, this, [this](const QString &reason) {
+        m_window.statusBar()->showMessage(tr("Call failed: %1").arg(reason), 15000);
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Call failed"), reason,
+                                    QMessageBox::Ok, &m_window);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+    connect(&phone, &app::PhoneController::problem, this,
+            [this](const QString &message) { m_window.statusBar()->showMessage(message, 15000); });
+
+    connect(&m_window, &MainWindow::callRequested, this, &PhoneBinding::placeCall);
+    connect(&m_window, &MainWindow::dialTextEdited, this,
+            [this](const QString &text) { m_window.setCompletions(m_phone.completions(text)); });
+    connect(&m_window, &MainWindow::answerRequested, this, &PhoneBinding::answer);
+    connect(&m_window, &MainWindow::hangUpRequested, this, &PhoneBinding::hangUp);
+    connect(&m_window, &MainWindow::settingsRequested, this, &PhoneBinding::openSettings);
+    connect(&m_window, &MainWindow::addContactRequested, this,
+            [this](const QString &name, const QString &address) {
+                const QString error = m_phone.contacts()->add(name, address);
+                m_window.setContactsMessage(error.isEmpty() ? tr("Added %1.").arg(address) : error);
+            });
+    connect(&m_window, &MainWindow::removeContactRequested, this,
+            [this](int row) { m_phone.contacts()->remove(row); });
+
+    CallPanel *panel = m_window.callPanel();
+    connect(panel, &CallPanel::muteToggled, this, [this](bool on) {
+        if (m_shown) {
+            m_shown->setMuted(on);
+        }
+    });
+    connect(panel, &CallPanel::holdToggled, this, [this](bool on) {
+        if (m_shown) {
+            m_shown->setOnHold(on);
+        }
+    });
+    connect(panel, &CallPanel::dtmfPressed, this, [this](const QString &digit) {
+        if (m_shown) {
+            m_shown->sendDtmf(digit);
+        }
+    });
+
+    refreshStatus();
+    refreshContacts();
+    refreshHistory();
+    refreshDevices();
+    activeCallChanged();
+}
+
+PhoneBinding::~PhoneBinding() {
+    for (const QPointer<IncomingCallDialog> &dialog : std::as_const(m_dialogs)) {
+        if (dialog) {
+            dialog->deleteLater();
+        }
+    }
+}
+
+BadgeState PhoneBinding::badgeOf(Call::Verdict verdict) {
+    switch (verdict) {
+    case Call::Verdict::Verified:
+        return BadgeState::Verified;
+    case Call::Verdict::NewDevice:
+        return BadgeState::NewDevice;
+    case Call::Verdict::Unverified:
+        return BadgeState::Unverified;
+    case Call::Verdict::Failed:
+        return BadgeState::Failed;
+    case Call::Verdict::Pending:
+        break;
+    }
+    return BadgeState::Pending;
+}
+
+CallView PhoneBinding::callView(const Call &call) {
+    CallView v;
+    v.peer = call.peer();
+    v.stateText = call.stateText();
+    if (call.state() == Call::State::Ended && !call.endReason().isEmpty()) {
+        v.stateText = tr("%1: %2").arg(call.stateText(), call.endReason());
+    }
+    v.active = call.state() == Call::State::Active;
+    v.ended = call.state() == Call::State::Ended;
+    v.durationSeconds = call.durationSeconds();
+    v.verdict = badgeOf(call.verdict());
+    v.verdictDetail = call.verdictDetail();
+    v.endToEnd = call.endToEnd();
+    v.securityText = call.securityText();
+    v.srtpSuite = call.srtpSuite();
+    v.codec = call.codec();
+    v.vouchingDomain = call.vouchingDomain();
+    v.deviceName = call.deviceName();
+    v.fingerprintGroups = call.fingerprintGroups();
+    v.qualityText = call.qualityText();
+    v.muted = call.muted();
+    v.onHold = call.onHold();
+    return v;
+}
+
+IncomingCallView PhoneBinding::incomingView(const Call &call) {
+    IncomingCallView v;
+    v.peer = call.peer();
+    v.verdict = badgeOf(call.verdict());
+    v.verdictDetail = call.verdictDetail();
+    v.deviceName = call.deviceName();
+    v.fingerprintGroups = call.fingerprintGroups();
+    return v;
+}
+
+StatusView PhoneBinding::statusView(const app::AccountController &account) {
+    using Reg = app::AccountController::RegistrationState;
+    using Enrol = app::AccountController::EnrolmentState;
+    StatusView s;
+    switch (account.registrationState()) {
+    case Reg::Offline:
+        s.registration = StatusView::Registration::Offline;
+        break;
+    case Reg::Registering:
+        s.registration = StatusView::Registration::Registering;
+        break;
+    case Reg::Registered:
+        s.registration = StatusView::Registration::Registered;
+        break;
+    case Reg::Failed:
+        s.registration = StatusView::Registration::Failed;
+        break;
+    }
+    s.registrationText = account.registrationText();
+    s.enrolled = account.enrolmentState() == Enrol::Enrolled;
+    s.enrolmentFailed =
+        account.enrolmentState() == Enrol::Failed || account.enrolmentState() == Enrol::NoService;
+    s.enrolmentText = account.enrolmentText();
+    return s;
+}
+
+QList<DeviceRow> PhoneBinding::deviceRows(const app::DevicesModel &model) {
+    QList<DeviceRow> rows;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const QModelIndex i = model.index(r);
+        DeviceRow row;
+        row.fingerprint = i.data(app::DevicesModel::FingerprintRole).toString();
+        row.fingerprintGroups = i.data(app::DevicesModel::FingerprintGroupsRole).toString();
+        // The bare name: DeviceNameRole says "This device (...)" for this device, and the
+        // page marks this device itself (with ThisDeviceRole), so the words came twice.
+        const app::DeviceRow &source = model.rows().at(static_cast<std::size_t>(r));
+        row.deviceName = Call::deviceNameFor(source.instanceUrn, source.fingerprint);
+        row.notBefore = i.data(app::DevicesModel::NotBeforeRole).toDateTime();
+        row.notAfter = i.data(app::DevicesModel::NotAfterRole).toDateTime();
+        row.thisDevice = i.data(app::DevicesModel::ThisDeviceRole).toBool();
+        row.known = i.data(app::DevicesModel::KnownRole).toBool();
+        rows << row;
+    }
+    return rows;
+}
+
+QList<HistoryRow> PhoneBinding::historyRows(const QAbstractItemModel &model) {
+    QList<HistoryRow> rows;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const QModelIndex i = model.index(r, 0);
+        HistoryRow row;
+        row.peer = i.data(app::HistoryModel::PeerRole).toString();
+        row.incoming = i.data(app::HistoryModel::DirectionRole).toInt() ==
+                       static_cast<int>(Call::Direction::Incoming);
+        row.started = i.data(app::HistoryModel::StartedRole).toDateTime();
+        row.durationSeconds = i.data(app::HistoryModel::DurationRole).toInt();
+        row.verdict =
+            badgeOf(static_cast<Call::Verdict>(i.data(app::HistoryModel::VerdictRole).toInt()));
+        row.endToEnd = i.data(app::HistoryModel::EndToEndRole).toBool();
+        row.outcome = i.data(app::HistoryModel::OutcomeRole).toString();
+        rows << row;
+    }
+    return rows;
+}
+
+QList<ContactRow> PhoneBinding::contactRows(const QAbstractItemModel &model) {
+    QList<ContactRow> rows;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const QModelIndex i = model.index(r, 0);
+        rows << ContactRow{i.data(app::ContactsModel::NameRole).toString(),
+                           i.data(app::ContactsModel::AddressRole).toString()};
+    }
+    return rows;
+}
+
+SettingsValues PhoneBinding::settingsValues(const app::AppSettings &settings) {
+    SettingsValues v;
+    v.audioInput = QString::fromUtf8(settings.audioInput());
+    v.audioOutput = QString::fromUtf8(settings.audioOutput());
+    v.certificateLifetimeDays = settings.certificateLifetimeDays();
+    v.cacheTtlSeconds = settings.cacheTtlSeconds();
+    v.dnsServer = settings.dnsServer();
+    v.caFile = settings.caFile();
+    v.requireEndToEnd = settings.requireEndToEnd();
+    v.rejectFailedCalls = settings.rejectFailedCalls();
+    v.keyStorage = settings.keyStorage() == app::AppSettings::KeyStorage::RegenerateEachStart
+                       ? SettingsValues::KeyStorage::RegenerateEachStart
+                       : SettingsValues::KeyStorage::Keychain;
+    return v;
+}
+
+QString PhoneBinding::applySettings(app::AppSettings &settings, const SettingsValues &values) {
+    settings.setAudioInput(values.audioInput.toUtf8());
+    settings.setAudioOutput(values.audioOutput.toUtf8());
+    settings.setCertificateLifetimeDays(values.certificateLifetimeDays);
+    settings.setCacheTtlSeconds(values.cacheTtlSeconds);
+    settings.setDnsServer(values.dnsServer);
+    settings.setCaFile(values.caFile);
+    settings.setRequireEndToEnd(values.requireEndToEnd);
+    settings.setRejectFailedCalls(values.rejectFailedCalls);
+    // A napkin-cli profile keeps its key file; the dialog only switches between the two
+    // storages the app offers.
+    if (settings.keyStorage() != app::AppSettings::KeyStorage::File ||
+        values.keyStorage == SettingsValues::KeyStorage::RegenerateEachStart) {
+        settings.setKeyStorage(values.keyStorage == SettingsValues::KeyStorage::Keychain
+                                   ? app::AppSettings::KeyStorage::Keychain
+                                   : app::AppSettings::KeyStorage::RegenerateEachStart);
+    }
+    return settings.save();
+}
+
+app::AccountSetup PhoneBinding::accountSetup(const AccountSetupValues &values,
+                                             const app::AppSettings &settings) {
+    app::AccountSetup setup;
+    setup.address = values.address;
+    setup.password = values.password;
+    setup.registrar = values.registrar;
+    setup.outboundProxy = values.outboundProxy;
+    setup.transport = values.transport;
+    setup.dnsServer = settings.dnsServer();
+    setup.caFile = settings.caFile();
+    return setup;
+}
+
+void PhoneBinding::connectAccountTest(AccountSetupDialog &dialog, app::AccountTest &test,
+                                      const app::AppSettings &settings) {
+    QObject::connect(&dialog, &AccountSetupDialog::testRequested, &test,
+                     [&test, &settings](const AccountSetupValues &values) {
+                         test.run(accountSetup(values, settings));
+                     });
+    QObject::connect(&test, &app::AccountTest::progress, &dialog,
+                     &AccountSetupDialog::testProgress);
+    QObject::connect(&test, &app::AccountTest::finished, &dialog,
+                     &AccountSetupDialog::testFinished);
+    QObject::connect(&dialog, &QDialog::rejected, &test, &app::AccountTest::cancel);
+}
+
+bool PhoneBinding::needsRestart(const SettingsValues &before, const SettingsValues &after) {
+    // Audio devices are opened afresh for every call (DesktopApp's factories read the
+    // settings then): they need no restart. Everything else is part of the engine's
+    // configuration.
+    return before.certificateLifetimeDays != after.certificateLifetimeDays ||
+           before.cacheTtlSeconds != after.cacheTtlSeconds || before.dnsServer != after.dnsServer ||
+           before.caFile != after.caFile || before.requireEndToEnd != after.requireEndToEnd ||
+           before.rejectFailedCalls != after.rejectFailedCalls ||
+           before.keyStorage != after.keyStorage;
+}
+
+bool PhoneBinding::hasLiveCall() const {
+    const auto live = [](const Call *call) {
+        return call != nullptr && call->state() != Call::State::Ended;
+    };
+    if (live(m_shown) || live(m_phone.activeCall())) {
+        return true;
+    }
+    for (const QPointer<Call> &call : m_ringing) {
+        if (live(call)) {
+            return true;
+        }
+    }
+    const auto calls = m_phone.findChildren<Call *>(Qt::FindDirectChildrenOnly);
+    return std::any_of(calls.cbegin(), calls.cend(), live);
+}
+
+QString PhoneBinding::liveCallNotice() {
+    return tr("A call is in progress. Audio devices apply from the next call; the other "
+              "settings apply once the call has ended, so it is not cut off.");
+}
+
+void PhoneBinding::openSettings() {
+    if (m_settingsDialog) {
+        m_settingsDialog->raise();
+        m_settingsDialog->activateWindow();
+        return;
+    }
+    auto *dialog = new SettingsDialog(&m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setValues(settingsValues(m_settings));
+    dialog->setNotice(hasLiveCall() ? liveCallNotice() : QString());
+    dialog->setApply([this](const SettingsValues &values) {
+        const SettingsValues before = settingsValues(m_settings);
+        const QString error = applySettings(m_settings, values);
+        if (!error.isEmpty()) {
+            return error;
+        }
+        if (!needsRestart(before, values)) {
+            m_window.statusBar()->showMessage(
+                tr("Settings saved. Audio devices apply from the next call."), 15000);
+        } else if (hasLiveCall()) {
+            // Restarting the account now would end the call: wait for the last one.
+            m_restartPending = true;
+            m_window.statusBar()->showMessage(
+                tr("Settings saved. They apply after the current call ends; the call goes on "
+                   "as it is."));
+        } else {
+            m_window.statusBar()->showMessage(tr("Settings saved. Restarting the account..."),
+                                              15000);
+            // After the dialog closed: the app restarts the account.
+            QTimer::singleShot(0, this, &PhoneBinding::restartWanted);
+        }
+        QTimer::singleShot(0, this, &PhoneBinding::settingsSaved);
+        return QString();
+    });
+    m_settingsDialog = dialog;
+    dialog->open();
+}
+
+void PhoneBinding::applyPendingRestart() {
+    if (m_settingsDialog) {
+        m_settingsDialog->setNotice(hasLiveCall() ? liveCallNotice() : QString());
+    }
+    if (!m_restartPending || hasLiveCall()) {
+        return;
+    }
+    m_restartPending = false;
+    m_window.statusBar()->showMessage(
+        tr("The call has ended: the account restarts with the new settings."), 15000);
+    // Not inside the call's own signal: the restart replaces the engine.
+    QTimer::singleShot(0, this, &PhoneBinding::restartWanted);
+}
+
+void PhoneBinding::refreshStatus() {
+    m_window.setStatus(statusView(*m_phone.account()));
+}
+
+void PhoneBinding::refreshContacts() {
+    m_window.setContacts(contactRows(*m_phone.contacts()));
+}
+
+void PhoneBinding::refreshHistory() {
+    m_window.setHistory(historyRows(*m_phone.history()));
+}
+
+void PhoneBinding::refreshDevices() {
+    const app::DevicesModel &devices = *m_phone.devices();
+    m_window.devicesPage()->setDevices(deviceRows(devices));
+    if (!devices.lastError().isEmpty()) {
+        m_window.devicesPage()->setStatus(devices.lastError());
+    }
+}
+
+void PhoneBinding::placeCall(const QString &address) {
+    if (m_shown && m_shown->state() != Call::State::Ended) {
+        m_window.statusBar()->showMessage(tr("Hang up the current call first."), 8000);
+        return;
+    }
+    // Failures come back through PhoneController::callFailed in words.
+    Call *call = m_phone.placeCall(address);
+    if (call != nullptr) {
+        showCall(call);
+    }
+}
+
+void PhoneBinding::incomingCall(Call *call) {
+    if (call == nullptr) {
+        return;
+    }
+    QPointer<Call> guard(call);
+    m_ringing << guard;
+    auto *dialog = new IncomingCallDialog(&m_window);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setView(incomingView(*call));
+    m_dialogs.insert(call, dialog);
+    connect(dialog, &IncomingCallDialog::answerRequested, this, [this, guard] {
+        if (guard) {
+            guard->answer();
+            showCall(guard);
+        }
+    });
+    connect(dialog, &IncomingCallDialog::declineRequested, this, [guard] {
+        if (guard) {
+            guard->reject();
+        }
+    });
+    connect(call, &Call::changed, dialog, [this, guard, dialog] {
+        if (!guard) {
+            return;
+        }
+        if (isRinging(*guard)) {
+            dialog->setView(incomingView(*guard));
+        } else {
+            dialog->dismiss();
+        }
+        updateCallActions();
+    });
+    connect(call, &QObject::destroyed, dialog, &IncomingCallDialog::dismiss);
+    connect(call, &QObject::destroyed, this, [this, call] { m_dialogs.remove(call); });
+    connect(call, &Call::ended, this, [this, guard] {
+        if (guard && guard->outcome() == QLatin1String("missed")) {
+            m_window.statusBar()->showMessage(tr("Missed call from %1").arg(guard->peer()), 30000);
+        }
+        updateCallActions();
+    });
+    // show() returns at once; the notification is a tray balloon, not a blocking box.
+    dialog->show();
+    dialog->raise();
+    m_window.notifyIncomingCall(call->peer(), badgeOf(call->verdict()), call->verdictDetail());
+    updateCallActions();
+}
+
+void PhoneBinding::activeCallChanged() {
+    if (Call *call = m_phone.activeCall()) {
+        if (!isRinging(*call)) {
+            showCall(call);
+        }
+    }
+    updateCallActions();
+}
+
+void PhoneBinding::showCall(Call *call) {
+    if (m_shown == call) {
+        return;
+    }
+    if (m_shown) {
+        disconnect(m_shown, nullptr, this, nullptr);
+    }
+    m_shown = call;
+    const QPointer<Call> guard(call);
+    connect(call, &Call::changed, this, [this, guard] {
+        if (guard && guard == m_shown) {
+            m_window.callPanel()->setView(callView(*guard));
+            updateCallActions();
+        }
+    });
+    connect(call, &Call::ended, this, [this, guard] {
+        if (guard) {
+            m_window.callPanel()->setView(callView(*guard));
+        }
+        QTimer::singleShot(kEndedPanelMs, this, [this, guard] {
+            if (m_shown == guard) {
+                m_shown = nullptr;
+                m_window.showCallPanel(false);
+            }
+            updateCallActions();
+        });
+    });
+    connect(call, &Call::requestFailed, this,
+            [this](const QString &message) { m_window.statusBar()->showMessage(message, 10000); });
+    m_window.callPanel()->setView(callView(*call));
+    m_window.showCallPanel(true);
+    updateCallActions();
+}
+
+Call *PhoneBinding::ringingCall() const {
+    for (auto it = m_ringing.crbegin(); it != m_ringing.crend(); ++it) {
+        if (*it && isRinging(**it)) {
+            return *it;
+        }
+    }
+    return nullptr;
+}
+
+void PhoneBinding::updateCallActions() {
+    m_ringing.removeIf([](const QPointer<Call> &c) { return c.isNull(); });
+    const bool canHangUp =
+        (m_shown && m_shown->state() != Call::State::Ended) || ringingCall() != nullptr;
+    m_window.setCallActions(ringingCall() != nullptr, canHangUp);
+    applyPendingRestart();
+}
+
+void PhoneBinding::answer() {
+    if (Call *call = ringingCall()) {
+        if (const QPointer<IncomingCallDialog> dialog = m_dialogs.value(call)) {
+            dialog->dismiss();
+        }
+        call->answer();
+        showCall(call);
+    }
+}
+
+void PhoneBinding::hangUp() {
+    if (m_shown && m_shown->state() != Call::State::Ended) {
+        m_shown->hangUp();
+        return;
+    }
+    if (Call *call = ringingCall()) {
+        if (const QPointer<IncomingCallDialog> dialog = m_dialogs.value(call)) {
+            dialog->dismiss();
+        }
+        call->reject();
+    }
+}
+
+} // namespace napkin::ui
