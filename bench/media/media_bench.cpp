@@ -5,6 +5,9 @@
 //
 //   napkin-bench-media [--seconds N] [--latency-seconds N]
 //   napkin-bench-media --write-tone PATH --seconds N   (a 48 kHz mono tone for baresip)
+//   napkin-bench-media --write-bursts PATH --seconds N (100 ms 1 kHz bursts, one a second)
+//   napkin-bench-media --echo-delay PLAYED RECORDED    (round trip of the bursts through an
+//                                                      echoing peer; see scripts/bench-media)
 //
 // Output lines are "key=value" so that the script can read them.
 
@@ -160,12 +163,92 @@ int writeTone(const char *path, int seconds) {
     return w->close().ok() ? 0 : 1;
 }
 
+/// 100 ms bursts of 1 kHz, one a second, for the echo measurement.
+int writeBursts(const char *path, int seconds) {
+    auto w = WavWriter::create(path);
+    if (!w) {
+        std::fprintf(stderr, "%s\n", w.error().message.c_str());
+        return 1;
+    }
+    std::vector<std::int16_t> samples(static_cast<std::size_t>(seconds) * kSampleRate);
+    for (std::size_t n = 0; n < samples.size(); ++n) {
+        const bool on = (n % kSampleRate) < kSampleRate / 10;
+        samples[n] =
+            on ? static_cast<std::int16_t>(8000 * std::sin(2 * std::numbers::pi * 1000 *
+                                                           static_cast<double>(n) / kSampleRate))
+               : 0;
+    }
+    if (!w->write(samples)) {
+        return 1;
+    }
+    return w->close().ok() ? 0 : 1;
+}
+
+/// Sample indices where sound starts after at least 100 ms of quiet.
+std::vector<std::size_t> onsets(const std::vector<std::int16_t> &samples, int threshold) {
+    std::vector<std::size_t> out;
+    std::size_t quiet = kSampleRate; // the file's start counts as quiet
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        if (std::abs(samples[i]) > threshold) {
+            if (quiet > kSampleRate / 10) {
+                out.push_back(i);
+            }
+            quiet = 0;
+        } else {
+            ++quiet;
+        }
+    }
+    return out;
+}
+
+/// A napkin agent played PLAYED and recorded RECORDED in one call whose peer
+/// sent back what it heard. The media thread reads one 20 ms frame from the
+/// file and writes one to the recording at every tick, so sample k of both
+/// belongs to the same tick: a burst played from sample s and heard from
+/// sample r took (r - s) / 48 kHz + 20 ms from "capture" to "playout" (the
+/// same convention as the latency run above: a captured frame's last sample
+/// is "now", a played frame's first sample is heard "now").
+int echoDelay(const char *playedPath, const char *recordedPath) {
+    auto played = readWavFile(playedPath);
+    auto recorded = readWavFile(recordedPath);
+    if (!played || !recorded) {
+        std::fprintf(stderr, "cannot read %s\n", !played ? playedPath : recordedPath);
+        return 1;
+    }
+    const auto sent = onsets(*played, 2000);
+    const auto heard = onsets(*recorded, 2000);
+    std::vector<double> delays;
+    for (std::size_t r : heard) {
+        // The latest burst played before it (bursts are 1 s apart, far more
+        // than the round trip).
+        const auto it = std::upper_bound(sent.begin(), sent.end(), r);
+        if (it == sent.begin()) {
+            continue;
+        }
+        delays.push_back(static_cast<double>(r - *(it - 1)) * 1000.0 / kSampleRate +
+                         static_cast<double>(kFrameMs));
+    }
+    if (delays.size() < 3) {
+        std::fprintf(stderr, "only %zu bursts came back\n", delays.size());
+        return 1;
+    }
+    // The first burst may meet a jitter buffer still settling; drop it.
+    delays.erase(delays.begin());
+    std::sort(delays.begin(), delays.end());
+    std::printf("echo.bursts=%zu\n", delays.size());
+    std::printf("echo.round_trip_ms_median=%.1f\n", delays[delays.size() / 2]);
+    std::printf("echo.round_trip_ms_min=%.1f\n", delays.front());
+    std::printf("echo.round_trip_ms_max=%.1f\n", delays.back());
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
     int seconds = 20;
     int latencySeconds = 6;
     const char *tonePath = nullptr;
+    const char *burstPath = nullptr;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
             seconds = std::atoi(argv[++i]);
@@ -173,14 +256,23 @@ int main(int argc, char **argv) {
             latencySeconds = std::atoi(argv[++i]);
         } else if (std::strcmp(argv[i], "--write-tone") == 0 && i + 1 < argc) {
             tonePath = argv[++i];
+        } else if (std::strcmp(argv[i], "--write-bursts") == 0 && i + 1 < argc) {
+            burstPath = argv[++i];
+        } else if (std::strcmp(argv[i], "--echo-delay") == 0 && i + 2 < argc) {
+            const char *played = argv[++i];
+            return echoDelay(played, argv[++i]);
         } else {
             std::fprintf(stderr, "usage: napkin-bench-media [--seconds N] [--latency-seconds N] "
-                                 "[--write-tone PATH]\n");
+                                 "[--write-tone PATH] [--write-bursts PATH] "
+                                 "[--echo-delay PLAYED RECORDED]\n");
             return 2;
         }
     }
     if (tonePath != nullptr) {
         return writeTone(tonePath, seconds);
+    }
+    if (burstPath != nullptr) {
+        return writeBursts(burstPath, seconds);
     }
 
     // 1. CPU: a real-time call, a tone both ways (pre-computed, as baresip
