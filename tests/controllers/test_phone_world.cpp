@@ -14,6 +14,7 @@
 #include "app/controllers/HistoryModel.h"
 #include "app/controllers/PhoneController.h"
 #include "app/engine/Engine.h"
+#include "tests/support/WorldRun.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -23,7 +24,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 using namespace napkin::app;
+using napkin::testing::WorldRun;
 
 class TestPhoneWorld : public QObject {
     Q_OBJECT
@@ -34,42 +38,24 @@ private Q_SLOTS:
     void aliceCallsBobVerifiedEndToEnd();
 
 private:
-    [[nodiscard]] bool world(const QString &verb, QString *output = nullptr);
     [[nodiscard]] std::optional<QJsonObject> bobEvent(const QString &event, const QString &key = {},
                                                       const QString &value = {});
 
     QTemporaryDir m_tmp;
-    QString m_world;
-    bool m_up = false;
+    std::unique_ptr<WorldRun> m_world;
     QProcess m_bob;
     QByteArray m_bobOut;
 };
 
-bool TestPhoneWorld::world(const QString &verb, QString *output) {
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("NAPKIN_BUILD_DIR"), qEnvironmentVariable("NAPKIN_BINARY_DIR"));
-    p.setProcessEnvironment(env);
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(qEnvironmentVariable("NAPKIN_SOURCE_DIR") + QStringLiteral("/scripts/world"),
-            {verb, m_world});
-    const bool finished = p.waitForFinished(240000);
-    if (output != nullptr) {
-        *output = QString::fromLocal8Bit(p.readAll());
-    }
-    return finished && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-}
-
 void TestPhoneWorld::initTestCase() {
     QVERIFY(m_tmp.isValid());
     QVERIFY2(!qEnvironmentVariableIsEmpty("NAPKIN_SOURCE_DIR"), "run through ctest");
-    m_world = m_tmp.filePath(QStringLiteral("world"));
     // The app's own files (history, contacts, settings) go to the temporary directory.
     qputenv("XDG_CONFIG_HOME", m_tmp.filePath(QStringLiteral("config")).toUtf8());
     qputenv("XDG_DATA_HOME", m_tmp.filePath(QStringLiteral("data")).toUtf8());
-    QString output;
-    m_up = world(QStringLiteral("up"), &output);
-    QVERIFY2(m_up, qPrintable(output));
+    auto world = WorldRun::up();
+    NAPKIN_VERIFY_OK(world);
+    m_world = std::move(world).value();
 }
 
 void TestPhoneWorld::cleanupTestCase() {
@@ -80,10 +66,9 @@ void TestPhoneWorld::cleanupTestCase() {
             m_bob.waitForFinished(5000);
         }
     }
-    if (!m_world.isEmpty()) {
-        QString output;
-        if (!world(QStringLiteral("down"), &output)) {
-            qWarning("scripts/world down failed: %s", qPrintable(output));
+    if (m_world) {
+        if (auto down = m_world->down(); !down) {
+            qWarning("%s", qPrintable(down.error()));
         }
     }
 }
@@ -104,7 +89,7 @@ std::optional<QJsonObject> TestPhoneWorld::bobEvent(const QString &event, const 
 void TestPhoneWorld::accountTestRegistersAndPublishes() {
     // The first-run "test connection" with alice's values from the world.
     AppSettings settings(QStringLiteral("alice-test"));
-    QCOMPARE(settings.loadAccountFile(m_world + QStringLiteral("/alice.ini")), QString());
+    QCOMPARE(settings.loadAccountFile(m_world->file(QStringLiteral("world/alice.ini"))), QString());
     auto profile = settings.accountProfile();
     QVERIFY(profile);
     auto password = profile->readPassword();
@@ -141,13 +126,13 @@ void TestPhoneWorld::accountTestRegistersAndPublishes() {
 
 void TestPhoneWorld::aliceCallsBobVerifiedEndToEnd() {
     // bob: napkin-cli agent, real media (silence), answers every call.
-    const QString cli =
-        qEnvironmentVariable("NAPKIN_BINARY_DIR") + QStringLiteral("/app/cli/napkin-cli");
+    const QString cli = m_world->env(QStringLiteral("WORLD_CLI_BIN"));
     m_bob.setProcessChannelMode(QProcess::SeparateChannels);
     m_bob.setStandardErrorFile(m_tmp.filePath(QStringLiteral("bob.log")));
-    m_bob.start(cli, {QStringLiteral("agent"), QStringLiteral("--config"),
-                      m_world + QStringLiteral("/bob.ini"), QStringLiteral("--auto-answer"),
-                      QStringLiteral("--dtmf"), QStringLiteral("7#")});
+    m_bob.start(cli,
+                {QStringLiteral("agent"), QStringLiteral("--config"),
+                 m_world->file(QStringLiteral("world/bob.ini")), QStringLiteral("--auto-answer"),
+                 QStringLiteral("--dtmf"), QStringLiteral("7#")});
     QVERIFY(m_bob.waitForStarted());
     QTRY_VERIFY_WITH_TIMEOUT(bobEvent(QStringLiteral("registered"), QStringLiteral("state"),
                                       QStringLiteral("registered")),
@@ -156,7 +141,7 @@ void TestPhoneWorld::aliceCallsBobVerifiedEndToEnd() {
 
     // alice: the app's controllers on the world's profile.
     AppSettings settings(QStringLiteral("alice"));
-    QCOMPARE(settings.loadAccountFile(m_world + QStringLiteral("/alice.ini")), QString());
+    QCOMPARE(settings.loadAccountFile(m_world->file(QStringLiteral("world/alice.ini"))), QString());
     PhoneController phone(settings);
     QSignalSpy problems(&phone, &PhoneController::problem);
     QCOMPARE(phone.start(), QString());

@@ -13,6 +13,7 @@
 #include "app/controllers/HistoryModel.h"
 #include "app/controllers/PhoneController.h"
 #include "tests/support/ManagedProcess.h"
+#include "tests/support/WorldRun.h"
 #include "ui/AccountSetupDialog.h"
 #include "ui/CallPanel.h"
 #include "ui/DevicesPage.h"
@@ -43,16 +44,14 @@ using namespace napkin;
 using napkin::testing::ManagedProcess;
 using napkin::testing::ProcessSpec;
 using napkin::testing::runProgram;
+using napkin::testing::WorldRun;
 
 namespace {
 
 constexpr int kCallTimeoutMs = 30000;
 
-QString sourceDir() {
-    return qEnvironmentVariable("NAPKIN_SOURCE_DIR");
-}
 QString binaryDir() {
-    return qEnvironmentVariable("NAPKIN_BINARY_DIR");
+    return napkin::testing::napkinBuildDir();
 }
 QString cliBinary() {
     return binaryDir() + QStringLiteral("/app/cli/napkin-cli");
@@ -77,18 +76,6 @@ template <typename T> T *topLevel() {
     return nullptr;
 }
 
-/// Stops the world even when the test fails half-way.
-struct WorldGuard {
-    QString dir;
-    ~WorldGuard() {
-        if (!dir.isEmpty()) {
-            auto down = runProgram(sourceDir() + QStringLiteral("/scripts/world"),
-                                   {QStringLiteral("down"), dir}, 60000);
-            Q_UNUSED(down);
-        }
-    }
-};
-
 } // namespace
 
 class TestDesktopApp : public QObject {
@@ -107,13 +94,15 @@ private Q_SLOTS:
 private:
     std::unique_ptr<ManagedProcess> startAgent(const QString &name, const QString &profile,
                                                const QStringList &extra);
-    [[nodiscard]] QString worldFile(const QString &name) const { return m_world.dir + u'/' + name; }
+    [[nodiscard]] QString worldFile(const QString &name) const {
+        return m_world->file(QStringLiteral("world/") + name);
+    }
     [[nodiscard]] ui::CallPanel *callPanel() const { return m_window->callPanel(); }
     [[nodiscard]] ui::DevicesPage *devicesPage() const { return m_window->devicesPage(); }
     void hangUpFromThePanel();
 
     QTemporaryDir m_tmp;
-    WorldGuard m_world;
+    std::unique_ptr<WorldRun> m_world; ///< stopped even when the test fails half-way
     std::unique_ptr<app::AppSettings> m_settings;
     std::unique_ptr<app::PhoneController> m_phone;
     std::unique_ptr<ui::MainWindow> m_window;
@@ -138,14 +127,9 @@ void TestDesktopApp::initTestCase() {
     QVERIFY(m_tmp.isValid());
     QVERIFY2(QFileInfo(cliBinary()).isExecutable(), qPrintable(cliBinary()));
 
-    const QString dir = m_tmp.filePath(QStringLiteral("world"));
-    QProcessEnvironment env;
-    env.insert(QStringLiteral("NAPKIN_BUILD_DIR"), binaryDir());
-    auto up = runProgram(sourceDir() + QStringLiteral("/scripts/world"),
-                         {QStringLiteral("up"), dir}, 120000, {}, env);
-    QVERIFY2(up.ok(), up.ok() ? "" : qPrintable(up.error()));
-    m_world.dir = dir; // from here on, the guard stops it
-    QVERIFY2(up->succeeded(), qPrintable(up->describe()));
+    auto world = WorldRun::up();
+    QVERIFY2(world.ok(), world.ok() ? "" : qPrintable(world.error()));
+    m_world = std::move(world).value();
 
     // Bob's first device answers every call.
     m_bob = startAgent(QStringLiteral("bob"), worldFile(QStringLiteral("bob.ini")),
@@ -201,6 +185,11 @@ void TestDesktopApp::cleanupTestCase() {
     m_phone.reset();
     if (m_bob) {
         m_bob->stop();
+    }
+    if (m_world) {
+        if (auto down = m_world->down(); !down) {
+            qWarning("%s", qPrintable(down.error()));
+        }
     }
 }
 

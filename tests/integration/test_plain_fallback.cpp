@@ -8,9 +8,9 @@
 // phone that ignores the signed INVITE's body and puts its own clear offer in
 // the 200 OK (played by a UDP socket) gets a clear SDES answer in the ACK.
 
-#include "tests/integration/WorldRun.h"
 #include "tests/support/FreePort.h"
 #include "tests/support/ManagedProcess.h"
+#include "tests/support/WorldRun.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -6,7 +6,7 @@
 // the record is not empty or cut short), and no SDES key (a=crypto,
 // inline:) appears anywhere in it.
 
-#include "tests/integration/WorldRun.h"
+#include "tests/support/WorldRun.h"
 
 #include <QSet>
 #include <QTest>

@@ -9,7 +9,7 @@
 // usrloc bindings in memory, db_mode 0, so there is no location table in
 // the database to look at; the registrar's answers are the proof.)
 
-#include "tests/integration/WorldRun.h"
+#include "tests/support/WorldRun.h"
 
 #include <QElapsedTimer>
 #include <QRegularExpression>

@@ -12,8 +12,8 @@
 // at most sane responses; the process survives all of it and then still
 // takes a verified, end-to-end call.
 
-#include "tests/integration/WorldRun.h"
 #include "tests/support/FreePort.h"
+#include "tests/support/WorldRun.h"
 
 #include <QDir>
 #include <QElapsedTimer>

@@ -15,6 +15,7 @@
 #include "tests/support/AgentProcess.h"
 #include "tests/support/FreePort.h"
 #include "tests/support/ManagedProcess.h"
+#include "tests/support/WorldRun.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -24,12 +25,10 @@
 #include <QJsonObject>
 #include <QStandardPaths>
 #include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
 #include <functional>
-#include <map>
 #include <memory>
 #include <numbers>
 
@@ -50,16 +49,6 @@ constexpr double kNapkinTone = 1000;    ///< what napkin plays
 constexpr double kBaresipTone = 700;    ///< what baresip plays
 constexpr double kToneAmplitude = 0.25; ///< of full scale, both tones
 constexpr int kCallSeconds = 5;         ///< napkin hangs up this long after answer
-
-QString sourceDir() {
-    const QString fromEnv = qEnvironmentVariable("NAPKIN_SOURCE_DIR");
-    return fromEnv.isEmpty() ? QStringLiteral(NAPKIN_SOURCE_DIR) : fromEnv;
-}
-
-QString binaryDir() {
-    const QString fromEnv = qEnvironmentVariable("NAPKIN_BINARY_DIR");
-    return fromEnv.isEmpty() ? QStringLiteral(NAPKIN_BINARY_DIR) : fromEnv;
-}
 
 bool writeText(const QString &path, const QByteArray &text) {
     QFile f(path);
@@ -369,74 +358,38 @@ private Q_SLOTS:
     void napkinCallsBaresip();
 
 private:
-    /// Adds `user@b.example` to b.example's subscriber database; its password.
-    [[nodiscard]] TestResult<QString> addUser(const QString &user);
+    /// A path in the world's scratch directory (removed with the world).
+    [[nodiscard]] QString scratchFile(const QString &name) const;
     /// Checks napkin's media event against an SDES-SRTP Opus call with a plain phone.
     static void checkPlainSrtpOpus(const QJsonObject &media);
 
-    std::unique_ptr<QTemporaryDir> m_dir;
-    QString m_world;
-    std::map<QString, QString> m_env;
+    std::unique_ptr<WorldRun> m_world;
     QString m_napkinTone;
     QString m_baresipTone;
 };
 
 void TestBaresipInterop::initTestCase() {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
-    m_world = m_dir->filePath(QStringLiteral("world"));
-    QProcessEnvironment env;
-    env.insert(QStringLiteral("NAPKIN_BUILD_DIR"), binaryDir());
-    auto up = runProgram(sourceDir() + QStringLiteral("/scripts/world"),
-                         {QStringLiteral("up"), m_world}, 120000, {}, env);
-    NAPKIN_VERIFY_OK(up);
-    QVERIFY2(up->succeeded(), qPrintable(up->describe() + up->stdoutText));
+    auto world = WorldRun::up();
+    NAPKIN_VERIFY_OK(world);
+    m_world = std::move(world).value();
+    QVERIFY(!m_world->env(QStringLiteral("WORLD_B_DB")).isEmpty());
 
-    QFile file(m_world + QStringLiteral("/world.env"));
-    QVERIFY(file.open(QIODevice::ReadOnly));
-    for (const QByteArray &line : file.readAll().split('\n')) {
-        const qsizetype eq = line.indexOf('=');
-        if (eq > 0) {
-            m_env[QString::fromUtf8(line.left(eq))] = QString::fromUtf8(line.mid(eq + 1));
-        }
-    }
-    QVERIFY(!m_env[QStringLiteral("WORLD_B_DB")].isEmpty());
-
-    m_napkinTone = m_dir->filePath(QStringLiteral("napkin-tone.wav"));
-    m_baresipTone = m_dir->filePath(QStringLiteral("baresip-tone.wav"));
+    m_napkinTone = scratchFile(QStringLiteral("napkin-tone.wav"));
+    m_baresipTone = scratchFile(QStringLiteral("baresip-tone.wav"));
     CHECK_OK(writeTone(m_napkinTone, kNapkinTone, 30));
     CHECK_OK(writeTone(m_baresipTone, kBaresipTone, 30));
 }
 
 void TestBaresipInterop::cleanupTestCase() {
-    if (!m_world.isEmpty()) {
-        auto down = runProgram(sourceDir() + QStringLiteral("/scripts/world"),
-                               {QStringLiteral("down"), m_world}, 60000);
-        if (!down || !down->succeeded()) {
-            qWarning("scripts/world down failed: %s",
-                     down ? qPrintable(down->describe()) : qPrintable(down.error()));
+    if (m_world) {
+        if (auto down = m_world->down(); !down) {
+            qWarning("%s", qPrintable(down.error()));
         }
     }
 }
 
-TestResult<QString> TestBaresipInterop::addUser(const QString &user) {
-    const QString password = user + QStringLiteral("-interop-secret");
-    const QString file = m_dir->filePath(user + QStringLiteral(".pw"));
-    if (!writeText(file, password.toUtf8())) {
-        return fail(QStringLiteral("cannot write ") + file);
-    }
-    auto added = runProgram(QStringLiteral(NAPKIN_CERTD_PATH),
-                            {QStringLiteral("user"), QStringLiteral("add"),
-                             user + QStringLiteral("@b.example"), QStringLiteral("--password-file"),
-                             file, QStringLiteral("--db"),
-                             QStringLiteral("sqlite:") + m_env[QStringLiteral("WORLD_B_DB")]});
-    if (!added) {
-        return fail(added.error());
-    }
-    if (!added->succeeded()) {
-        return fail(added->describe());
-    }
-    return password;
+QString TestBaresipInterop::scratchFile(const QString &name) const {
+    return m_world->scratch() + QLatin1Char('/') + name;
 }
 
 void TestBaresipInterop::checkPlainSrtpOpus(const QJsonObject &media) {
@@ -452,21 +405,24 @@ void TestBaresipInterop::checkPlainSrtpOpus(const QJsonObject &media) {
 }
 
 void TestBaresipInterop::baresipCallsNapkin() {
-    auto password = addUser(QStringLiteral("phonein"));
+    auto password =
+        m_world->addUser(QStringLiteral("phonein@b.example"), QStringLiteral("WORLD_B_DB"));
     NAPKIN_VERIFY_OK(password);
-    const QString recording = m_dir->filePath(QStringLiteral("napkin-heard-baresip.wav"));
-    AgentProcess alice(QStringLiteral(NAPKIN_CLI_PATH), QStringLiteral("alice-in"), m_dir->path(),
-                       {QStringLiteral("--config"), m_world + QStringLiteral("/alice.ini"),
-                        QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_napkinTone,
-                        QStringLiteral("--record"), recording, QStringLiteral("--hangup-after"),
-                        QString::number(kCallSeconds)});
+    const QString recording = scratchFile(QStringLiteral("napkin-heard-baresip.wav"));
+    const auto aliceAgent = m_world->agent(
+        QStringLiteral("alice-in"),
+        {QStringLiteral("--config"), m_world->file(QStringLiteral("world/alice.ini")),
+         QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_napkinTone,
+         QStringLiteral("--record"), recording, QStringLiteral("--hangup-after"),
+         QString::number(kCallSeconds)});
+    AgentProcess &alice = *aliceAgent;
     CHECK_OK(alice.start());
     NAPKIN_WAIT_EVENT(registered, alice, QStringLiteral("registered"),
                       {{QStringLiteral("state"), QStringLiteral("registered")}});
 
-    BaresipPhone phone(QStringLiteral("baresip-in"), m_dir->filePath(QStringLiteral("baresip-in")));
+    BaresipPhone phone(QStringLiteral("baresip-in"), scratchFile(QStringLiteral("baresip-in")));
     CHECK_OK(phone.start(QStringLiteral("sip:phonein@b.example"), *password,
-                         m_env[QStringLiteral("WORLD_B_PROXY")], m_baresipTone));
+                         m_world->env(QStringLiteral("WORLD_B_PROXY")), m_baresipTone));
     CHECK_OK(phone.waitRegistered());
     auto dialled = phone.command(QStringLiteral("dial"), QStringLiteral("sip:alice@a.example"));
     NAPKIN_VERIFY_OK(dialled);
@@ -510,23 +466,24 @@ void TestBaresipInterop::baresipCallsNapkin() {
 }
 
 void TestBaresipInterop::napkinCallsBaresip() {
-    auto password = addUser(QStringLiteral("phoneout"));
+    auto password =
+        m_world->addUser(QStringLiteral("phoneout@b.example"), QStringLiteral("WORLD_B_DB"));
     NAPKIN_VERIFY_OK(password);
-    BaresipPhone phone(QStringLiteral("baresip-out"),
-                       m_dir->filePath(QStringLiteral("baresip-out")));
+    BaresipPhone phone(QStringLiteral("baresip-out"), scratchFile(QStringLiteral("baresip-out")));
     CHECK_OK(phone.start(QStringLiteral("sip:phoneout@b.example"), *password,
-                         m_env[QStringLiteral("WORLD_B_PROXY")], m_baresipTone));
+                         m_world->env(QStringLiteral("WORLD_B_PROXY")), m_baresipTone));
     CHECK_OK(phone.waitRegistered());
 
     // alice signs her INVITE and offers no SDP; baresip cannot read that and
     // refuses it, so alice calls again with a plain SDES offer (not end-to-end).
-    const QString recording = m_dir->filePath(QStringLiteral("napkin-heard-baresip-out.wav"));
-    AgentProcess alice(QStringLiteral(NAPKIN_CLI_PATH), QStringLiteral("alice-out"), m_dir->path(),
-                       {QStringLiteral("--config"), m_world + QStringLiteral("/alice.ini"),
-                        QStringLiteral("--call"), QStringLiteral("sip:phoneout@b.example"),
-                        QStringLiteral("--play"), m_napkinTone, QStringLiteral("--record"),
-                        recording, QStringLiteral("--hangup-after"),
-                        QString::number(kCallSeconds)});
+    const QString recording = scratchFile(QStringLiteral("napkin-heard-baresip-out.wav"));
+    const auto aliceAgent = m_world->agent(
+        QStringLiteral("alice-out"),
+        {QStringLiteral("--config"), m_world->file(QStringLiteral("world/alice.ini")),
+         QStringLiteral("--call"), QStringLiteral("sip:phoneout@b.example"),
+         QStringLiteral("--play"), m_napkinTone, QStringLiteral("--record"), recording,
+         QStringLiteral("--hangup-after"), QString::number(kCallSeconds)});
+    AgentProcess &alice = *aliceAgent;
     CHECK_OK(alice.start());
     NAPKIN_WAIT_EVENT(calling, alice, QStringLiteral("call_state"),
                       {{QStringLiteral("state"), QStringLiteral("calling")}});

@@ -4,6 +4,11 @@
 // world.env, profiles derived from the ready-made ones, extra users, agents,
 // and what its Kamailio proxies recorded when started with the
 // TRACE_MESSAGES define. `scripts/world down` runs in the destructor.
+//
+// The script and the binaries it starts come from the environment ctest sets
+// for every test (NAPKIN_SOURCE_DIR, NAPKIN_BINARY_DIR), falling back to the
+// tree this library was built in; agents and `user add` use the binaries the
+// world names in its world.env (WORLD_CLI_BIN, WORLD_CERTD_BIN).
 
 #include "tests/support/AgentProcess.h"
 #include "tests/support/TestResult.h"
@@ -51,6 +56,8 @@ public:
 
     /// A world.env value ("" when absent).
     [[nodiscard]] QString env(const QString &key) const;
+    /// The temporary directory that holds everything; the world itself is its
+    /// `world/` (so its profiles are file("world/alice.ini")).
     [[nodiscard]] QString dir() const { return m_dir->path(); }
     [[nodiscard]] QString file(const QString &name) const { return m_dir->filePath(name); }
     /// A directory for test files and agent logs.

@@ -1,5 +1,6 @@
-#include "tests/integration/WorldRun.h"
+#include "tests/support/WorldRun.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFile>
 #include <QProcessEnvironment>
@@ -21,6 +22,10 @@ TestResult<RunResult> runWorld(const QStringList &arguments, const QString &defi
     if (!defines.isEmpty()) {
         env.insert(QStringLiteral("WORLD_KAMAILIO_DEFINES"), defines);
     }
+    // The world goes down when this test process ends, even if it is killed
+    // (a timeout, a sanitizer abort) before its destructors run.
+    env.insert(QStringLiteral("WORLD_OWNER_PID"),
+               QString::number(QCoreApplication::applicationPid()));
     return runProgram(QStringLiteral("/bin/bash"), QStringList{worldScriptPath()} + arguments,
                       kWorldTimeoutMs, {}, env);
 }
