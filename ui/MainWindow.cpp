@@ -204,7 +204,9 @@ void MainWindow::setHistory(const QList<HistoryRow> &rows) {
         item->setText(PeerColumn, row.peer);
         item->setText(WhenColumn, QLocale().toString(row.started.toLocalTime(),
                                                      QStringLiteral("d MMM yyyy, HH:mm")));
-        item->setText(DurationColumn, row.durationSeconds > 0
+        // An answered call has a length even when it lasted under a second.
+        const bool answered = row.outcome == QLatin1String("answered");
+        item->setText(DurationColumn, answered || row.durationSeconds > 0
                                           ? CallPanel::formatDuration(row.durationSeconds)
                                           : QString());
         item->setText(OutcomeColumn, outcomeWords(row.outcome, row.incoming));
