@@ -197,6 +197,7 @@ void Call::sendInvite(bool afterChallenge, std::uint32_t cseq, const std::string
     std::string contentType;
     crypto::Bytes body;
     m_sent.cseq = std::to_string(cseq) + " INVITE";
+    m_inviteCseq = cseq;
     m_sent.date = formatSipDate(Clock::now());
     if (m_identity && !m_plainFallback) {
         auto signedBody = signIdentityBody(m_sent, *m_identity);
@@ -242,9 +243,17 @@ void Call::sendInvite(bool afterChallenge, std::uint32_t cseq, const std::string
 }
 
 void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
-    if (m_state == State::Active || m_reinviteOutstanding) {
+    const bool firstInvite =
+        sip != nullptr && sip->sip_cseq != nullptr && sip->sip_cseq->cs_seq == m_inviteCseq;
+    if (m_answerBody && firstInvite && status >= 200) {
+        return; // the first INVITE's 200 again: not a re-INVITE's answer
+    }
+    if (m_reinviteOutstanding || (m_state == State::Active && !firstInvite)) {
         onReinviteResponse(status, sip);
         return;
+    }
+    if (m_state == State::Active) {
+        return; // a late provisional response to the first INVITE
     }
     if (status < 200) {
         if ((status == 180 || status == 183) && m_state == State::Calling) {
@@ -287,6 +296,7 @@ void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
         type = headerText(sip->sip_content_type);
     }
     m_answerBody.emplace(std::move(type), std::move(body));
+    m_okArrived = std::chrono::steady_clock::now();
     setState(State::Answering);
     handleAnswer();
 }
@@ -407,7 +417,7 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
     const BodyKind kind = classifyBody(m_answerBody->first, m_answerBody->second.size());
     const AnswerDecision decision = decideAnswer(verdict, kind, m_signedInvite, m_ctx.policy);
     if (decision.action == AnswerDecision::Action::HangUp) {
-        nua_ack(m_handle, TAG_END());
+        sendAck();
         const CallErrc code = verdict.kind == IdentityVerdict::Kind::Failed
                                   ? CallErrc::IdentityFailed
                                   : (sdp ? CallErrc::NotEndToEnd : CallErrc::MediaFailed);
@@ -417,37 +427,64 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
     m_endToEnd = decision.endToEnd;
     m_notE2eReason = m_plainFallback ? "not end-to-end: " + m_fallbackReason : decision.reason;
     if (!sdp) {
-        nua_ack(m_handle, TAG_END());
+        sendAck();
         failCall(CallErrc::MediaFailed, "the answer carries no session description");
         return;
     }
     if (m_sentOffer) {
         if (auto accepted = m_sdp->acceptAnswer(*sdp); !accepted) {
-            nua_ack(m_handle, TAG_END());
+            sendAck();
             failCall(CallErrc::MediaFailed, accepted.error().message);
             return;
         }
-        nua_ack(m_handle, TAG_END());
+        sendAck();
     } else {
         auto answer = m_sdp->createAnswer(*sdp, false);
         if (!answer) {
-            nua_ack(m_handle, TAG_END());
+            sendAck();
             failCall(CallErrc::MediaFailed, answer.error().message);
             return;
         }
         auto body = outgoingSdp(*answer);
         if (!body) {
-            nua_ack(m_handle, TAG_END());
+            sendAck();
             return; // failCall done
         }
-        HomePtr home = makeHome();
+        sendAck(std::move(body));
+    }
+    setState(State::Active);
+    mediaAgreed();
+}
+
+void Call::sendAck(std::optional<std::pair<std::string, crypto::Bytes>> body) {
+    m_ackPending = true;
+    HomePtr home = makeHome();
+    if (body) {
         nua_ack(m_handle, SIPTAG_CONTENT_TYPE_STR(body->first.c_str()),
                 SIPTAG_PAYLOAD(
                     sip_payload_create(home.get(), body->second.data(), body->second.size())),
                 TAG_END());
+    } else {
+        nua_ack(m_handle, TAG_END());
     }
-    setState(State::Active);
-    mediaAgreed();
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - m_okArrived);
+    qCDebug(lcSip) << "call" << m_id << "ACK handed to the stack" << took.count()
+                   << "us after the 200 OK arrived";
+}
+
+void Call::onAckRefused() {
+    if (!m_ackPending) {
+        return;
+    }
+    m_ackPending = false;
+    failCall(CallErrc::Local,
+             "the SIP stack could not send the ACK: a provisional response arrived after the "
+             "200 OK (a known defect of this Sofia-SIP version)");
+}
+
+void Call::onAckSent() {
+    m_ackPending = false;
 }
 
 // ---------------------------------------------------------------- incoming

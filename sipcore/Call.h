@@ -27,6 +27,7 @@
 #include <QObject>
 #include <QString>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -165,6 +166,19 @@ private:
     void judgeCaller();
     void decide(const IdentityVerdict &verdict);
     void onAck(const sip_s *sip);
+    // The ACK of our first INVITE's 2xx (outgoing).
+    /// Sends the ACK (with the SDP answer when there is one).
+    void sendAck(std::optional<std::pair<std::string, crypto::Bytes>> body = std::nullopt);
+    /// nua refused our ACK ("900 No response to ACK") and sent nothing. This
+    /// Sofia-SIP (Debian's 1.12.11, fixed upstream in FreeSWITCH's 1.13 in
+    /// 2019) lets a provisional response that arrives after the 200 OK (the
+    /// proxies can reorder 180 and 200) overwrite the INVITE's status, and
+    /// nta swallows the 200's retransmissions, so no later nua_ack() can
+    /// succeed. The callee would wait for the ACK and the call would have no
+    /// media: the call ends with a clear reason instead (BYE).
+    void onAckRefused();
+    /// nua sent the ACK (call state "ready").
+    void onAckSent();
     // Both.
     void onReinvite(const sip_s *sip);
     void onReinviteResponse(int status, const sip_s *sip);
@@ -223,6 +237,9 @@ private:
     std::optional<SourceResult<std::vector<crypto::Certificate>>> m_peerSet;
     std::optional<std::pair<std::string, crypto::Bytes>> m_answerBody; ///< the 200's body
     bool m_answerHandled = false;
+    std::uint32_t m_inviteCseq = 0; ///< the CSeq number of our current first INVITE
+    std::chrono::steady_clock::time_point m_okArrived; ///< when the first 200 arrived
+    bool m_ackPending = false; ///< nua_ack() called, "ACK sent" not yet reported
 
     // Incoming INVITE.
     IdentityHeaders m_received;

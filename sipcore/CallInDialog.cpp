@@ -257,7 +257,8 @@ void Call::hangUp() {
     case State::Answering:
         if (m_direction == Direction::Outgoing && !m_answerHandled) {
             // The answer is still being checked: ACK it, then hang up.
-            nua_ack(m_handle, TAG_END());
+            m_answerHandled = true;
+            sendAck();
         }
         noteEnd(CallErrc::None, "hung up on this device", 0, false);
         sendBye({});

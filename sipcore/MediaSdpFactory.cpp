@@ -3,6 +3,7 @@
 #include "media/MediaSession.h"
 #include "media/OfferAnswer.h"
 #include "media/Sdp.h"
+#include "media/SrtpSession.h"
 #include "sipcore/SipLog.h"
 
 #include <QMetaObject>
@@ -216,7 +217,16 @@ private:
 } // namespace
 
 MediaSdpFactory::MediaSdpFactory(MediaSettings settings, QObject *parent)
-    : QObject(parent), m_settings(std::move(settings)) {}
+    : QObject(parent), m_settings(std::move(settings)) {
+    // A call that needs it first simply waits for it (std::call_once inside).
+    m_warmUp = std::thread([] { (void)media::SrtpSession::initLibrary(); });
+}
+
+MediaSdpFactory::~MediaSdpFactory() {
+    if (m_warmUp.joinable()) {
+        m_warmUp.join();
+    }
+}
 
 std::unique_ptr<SdpNegotiator> MediaSdpFactory::create() {
     return std::make_unique<MediaNegotiator>(m_settings);

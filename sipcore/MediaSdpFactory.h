@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace napkin::media {
 class AudioSource;
@@ -31,11 +32,16 @@ struct MediaSettings {
 class MediaSdpFactory final : public QObject, public SdpNegotiatorFactory {
     Q_OBJECT
 public:
+    /// Starts initialising libsrtp on a helper thread: its start-up self-tests
+    /// take 50-150 ms, and the first call would otherwise pay them between the
+    /// 200 OK and its ACK.
     explicit MediaSdpFactory(MediaSettings settings, QObject *parent = nullptr);
+    ~MediaSdpFactory() override;
     [[nodiscard]] std::unique_ptr<SdpNegotiator> create() override;
 
 private:
     MediaSettings m_settings;
+    std::thread m_warmUp;
 };
 
 } // namespace napkin::sip

@@ -314,12 +314,20 @@ void UserAgent::onEvent(int event, int status, const char *phrase, nua_handle_s 
     case nua_i_state: {
         int callState = nua_callstate_init;
         tl_gets(tags, NUTAG_CALLSTATE_REF(callState), TAG_END());
+        if (call != nullptr && callState == nua_callstate_ready &&
+            call->direction() == Call::Direction::Outgoing) {
+            call->onAckSent();
+        }
         if (call != nullptr && callState == nua_callstate_terminated) {
             call->onTerminated(status, phrase);
         }
         return;
     }
     case nua_i_error:
+        if (call != nullptr && status == 900 && phrase != nullptr &&
+            std::string_view(phrase) == "No response to ACK") {
+            call->onAckRefused(); // and still reported: see Call::onAckRefused
+        }
         qCWarning(lcSip) << "SIP stack error" << status << (phrase ? phrase : "");
         Q_EMIT problem(QStringLiteral("SIP stack error %1 %2")
                            .arg(status)

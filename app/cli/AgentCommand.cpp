@@ -105,6 +105,8 @@ struct Options {
     std::optional<int> answerDelay;  ///< milliseconds of ringing before --auto-answer answers
     std::optional<std::string> dtmf; ///< digits sent once the first call is active
     bool watchDevices = false;       ///< report the own address's devices
+    int calls = 1;                   ///< --calls: sequential calls to --call
+    int callIntervalMs = 1000;       ///< --call-interval: pause between them
 };
 
 /// The running agent: the engine, with its events printed as JSON and the
@@ -136,6 +138,7 @@ private:
     std::unique_ptr<engine::Engine> m_engine;
 
     bool m_callPlaced = false;
+    int m_callsPlaced = 0;
     bool m_digitsSent = false;
     bool m_stopping = false;
     int m_exit = ExitOk;
@@ -302,6 +305,7 @@ void Agent::placeCall() {
     if (m_stopping) {
         return;
     }
+    ++m_callsPlaced;
     auto call = m_engine->call(QString::fromStdString(*m_options.call),
                                QString::fromStdString(m_options.via.value_or(std::string())));
     if (!call) {
@@ -309,6 +313,13 @@ void Agent::placeCall() {
         return;
     }
     watch(call.value());
+    if (m_callsPlaced < m_options.calls) {
+        // The next call follows once this one ended (in the same process,
+        // so the certificate cache and the libraries stay warm).
+        connect(call.value(), &Call::ended, this, [this] {
+            QTimer::singleShot(m_options.callIntervalMs, this, [this] { placeCall(); });
+        });
+    }
     m_out.write(QStringLiteral("call_state"),
                 {{QStringLiteral("call"), call.value()->id()},
                  {QStringLiteral("direction"), QStringLiteral("outgoing")},
@@ -467,7 +478,7 @@ std::optional<int> positiveSeconds(const CliArgs &args, const char *name, std::s
 
 int runAgentCommand(int argc, char **argv) {
     const CliArgs::Spec spec{{"config", "call", "via", "play", "record", "duration", "hangup-after",
-                              "call-delay", "answer-delay", "dtmf"},
+                              "call-delay", "answer-delay", "dtmf", "calls", "call-interval"},
                              {"auto-answer", "no-audio", "watch-devices"}};
     std::string error;
     auto args = CliArgs::parse(argc, argv, 2, spec, error);
@@ -509,11 +520,29 @@ int runAgentCommand(int argc, char **argv) {
         }
         options.answerDelay = ms;
     }
+    if (auto calls = args->value("calls")) {
+        bool ok = false;
+        options.calls = QString::fromStdString(*calls).toInt(&ok);
+        if (!ok || options.calls < 1 || options.calls > 100000) {
+            error = "--calls wants a number of calls (1 to 100000)";
+        }
+    }
+    if (auto interval = args->value("call-interval")) {
+        bool ok = false;
+        const double seconds = QString::fromStdString(*interval).toDouble(&ok);
+        if (!ok || !(seconds >= 0.0 && seconds <= 3600.0)) {
+            error = "--call-interval wants seconds (0 to 3600, decimals allowed)";
+        } else {
+            options.callIntervalMs = static_cast<int>(seconds * 1000.0 + 0.5);
+        }
+    }
     if (!error.empty()) {
         return usage(error);
     }
-    if ((options.via || options.callDelay) && !options.call) {
-        return usage("--via and --call-delay only make sense with --call");
+    if ((options.via || options.callDelay || args->has("calls") || args->has("call-interval")) &&
+        !options.call) {
+        return usage("--via, --call-delay, --calls and --call-interval only make sense with "
+                     "--call");
     }
     if (options.play && !QFileInfo(QString::fromStdString(*options.play)).isReadable()) {
         std::cerr << "napkin-cli agent: cannot read " << *options.play << '\n';

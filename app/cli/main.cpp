@@ -70,7 +70,8 @@ Certificate service (draft-jennings-sipping-certs)
 
 Secure calls (a headless device)
   agent --config PROFILE [--auto-answer [--answer-delay MS]]
-        [--call sip:USER@DOMAIN [--via URI] [--call-delay S]] [--hangup-after S]
+        [--call sip:USER@DOMAIN [--via URI] [--call-delay S]
+                [--calls N [--call-interval S]]] [--hangup-after S]
         [--duration S] [--play IN.wav] [--record OUT.wav] [--no-audio]
         [--dtmf DIGITS] [--watch-devices]
       Enrols this device's certificate, registers, and answers and places calls
@@ -85,7 +86,10 @@ Secure calls (a headless device)
       go to standard error. --dtmf sends the digits once the call is active.
       --play sends a WAV file, --record writes what arrives; --no-audio agrees
       on keys without any media. --via sends the INVITE to URI instead of the
-      address's domain (a direct call).
+      address's domain (a direct call). --calls places N calls to --call one
+      after the other in this process (each hung up after --hangup-after),
+      the next one --call-interval seconds (default 1, decimals allowed)
+      after the previous one ended.
       Stops cleanly (calls ended, unregistered) on SIGINT/SIGTERM or after
       --duration. The profile's [sip] section: listen, listen_tls, transport
       (udp|tcp|tls), tls_dir, registration_expiry, media_address; [calls]:
