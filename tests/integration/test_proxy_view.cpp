@@ -1,11 +1,12 @@
 // What the proxies see of a secure call. The world's Kamailios run with
 // TRACE_MESSAGES (deploy/kamailio/kamailio.cfg), so each logs every SIP
 // message it receives or sends, whole. alice calls bob with audio; both
-// verify each other and SRTP flows. Then, from the proxies' own record: the
-// INVITE, the 200 OK and the ACK crossed them with their S/MIME bodies (so
-// the record is not empty or cut short), and no SDES key (a=crypto,
-// inline:) appears anywhere in it.
+// verify each other, SRTP flows, and each side's recording holds the tone the
+// other played (the two-domain secure call with audio both ways). Then, from the proxies' own
+// record: the INVITE, the 200 OK and the ACK crossed them with their S/MIME bodies (so the record
+// is not empty or cut short), and no SDES key (a=crypto, inline:) appears anywhere in it.
 
+#include "tests/support/ToneCheck.h"
 #include "tests/support/WorldRun.h"
 
 #include <QSet>
@@ -38,20 +39,30 @@ void TestProxyView::cleanupTestCase() {
 }
 
 void TestProxyView::proxiesNeverSeeMediaKeys() {
+    constexpr double kAliceTone = 1000;
+    constexpr double kBobTone = 600;
+    const QString aliceTone = m_world->scratch() + QStringLiteral("/alice-tone.wav");
+    const QString bobTone = m_world->scratch() + QStringLiteral("/bob-tone.wav");
+    const QString aliceHeard = m_world->scratch() + QStringLiteral("/alice-heard.wav");
+    const QString bobHeard = m_world->scratch() + QStringLiteral("/bob-heard.wav");
+    NAPKIN_VERIFY_OK(writeTone(aliceTone, kAliceTone, 20));
+    NAPKIN_VERIFY_OK(writeTone(bobTone, kBobTone, 20));
     auto bob =
         m_world->agent(QStringLiteral("bob"),
                        {QStringLiteral("--config"), m_world->file(QStringLiteral("world/bob.ini")),
-                        QStringLiteral("--auto-answer")});
+                        QStringLiteral("--auto-answer"), QStringLiteral("--play"), bobTone,
+                        QStringLiteral("--record"), bobHeard});
     NAPKIN_VERIFY_OK(bob->start());
     NAPKIN_WAIT_EVENT(bobEnrolled, *bob, QStringLiteral("enrolled"), {}, 60000);
     NAPKIN_WAIT_EVENT(bobRegistered, *bob, QStringLiteral("registered"),
                       {{QStringLiteral("state"), QStringLiteral("registered")}}, 60000);
 
-    auto alice = m_world->agent(QStringLiteral("alice"),
-                                {QStringLiteral("--config"),
-                                 m_world->file(QStringLiteral("world/alice.ini")),
-                                 QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
-                                 QStringLiteral("--hangup-after"), QStringLiteral("3")});
+    auto alice = m_world->agent(
+        QStringLiteral("alice"),
+        {QStringLiteral("--config"), m_world->file(QStringLiteral("world/alice.ini")),
+         QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
+         QStringLiteral("--hangup-after"), QStringLiteral("5"), QStringLiteral("--play"), aliceTone,
+         QStringLiteral("--record"), aliceHeard});
     NAPKIN_VERIFY_OK(alice->start());
 
     NAPKIN_WAIT_EVENT(bobSees, *bob, QStringLiteral("identity"), {}, 60000);
@@ -67,8 +78,11 @@ void TestProxyView::proxiesNeverSeeMediaKeys() {
                       {{QStringLiteral("flowing"), true}});
     NAPKIN_WAIT_EVENT(aliceEnded, *alice, QStringLiteral("ended"));
     NAPKIN_WAIT_EVENT(bobEnded, *bob, QStringLiteral("ended"));
+    // A clean stop finishes the recordings.
     alice->process().stop();
     bob->process().stop();
+    NAPKIN_VERIFY_OK(checkTone(aliceHeard, kBobTone));
+    NAPKIN_VERIFY_OK(checkTone(bobHeard, kAliceTone));
 
     const auto trace = m_world->trace();
     QVERIFY2(!trace.empty(), "the proxies recorded nothing (TRACE_MESSAGES off?)");

@@ -15,6 +15,7 @@
 #include "tests/support/AgentProcess.h"
 #include "tests/support/FreePort.h"
 #include "tests/support/ManagedProcess.h"
+#include "tests/support/ToneCheck.h"
 #include "tests/support/WorldRun.h"
 
 #include <QDir>
@@ -45,88 +46,13 @@ using napkin::fail;
 namespace {
 
 constexpr double kSampleRate = 48000;
-constexpr double kNapkinTone = 1000;    ///< what napkin plays
-constexpr double kBaresipTone = 700;    ///< what baresip plays
-constexpr double kToneAmplitude = 0.25; ///< of full scale, both tones
-constexpr int kCallSeconds = 5;         ///< napkin hangs up this long after answer
+constexpr double kNapkinTone = 1000; ///< what napkin plays
+constexpr double kBaresipTone = 700; ///< what baresip plays
+constexpr int kCallSeconds = 5;      ///< napkin hangs up this long after answer
 
 bool writeText(const QString &path, const QByteArray &text) {
     QFile f(path);
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text) == text.size();
-}
-
-/// A 48 kHz mono tone of `seconds`.
-TestResult<void> writeTone(const QString &path, double frequency, int seconds) {
-    auto writer = napkin::media::WavWriter::create(path.toStdString());
-    if (!writer) {
-        return fail(QString::fromStdString(writer.error().message));
-    }
-    std::vector<std::int16_t> samples(static_cast<std::size_t>(kSampleRate) * seconds);
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-        samples[i] = static_cast<std::int16_t>(std::lround(
-            32767 * kToneAmplitude *
-            std::sin(2 * std::numbers::pi * frequency * static_cast<double>(i) / kSampleRate)));
-    }
-    if (auto w = writer->write(samples); !w) {
-        return fail(QString::fromStdString(w.error().message));
-    }
-    if (auto c = writer->close(); !c) {
-        return fail(QString::fromStdString(c.error().message));
-    }
-    return {};
-}
-
-/// The strongest frequency among 50 Hz steps from 300 to 3000 Hz.
-double dominantFrequency(std::span<const std::int16_t> s) {
-    double best = 0;
-    double bestLevel = -1;
-    for (double f = 300; f <= 3000; f += 50) {
-        const double l = napkin::media::testing::goertzelLevel(s, f, kSampleRate);
-        if (l > bestLevel) {
-            bestLevel = l;
-            best = f;
-        }
-    }
-    return best;
-}
-
-/// Checks that a recording holds `frequency` at the level it was sent with,
-/// over its middle part (the start may be silence before media flowed).
-TestResult<void> checkTone(const QString &path, double frequency) {
-    napkin::media::WavInfo info;
-    auto samples = napkin::media::readWavFile(path.toStdString(), &info);
-    if (!samples) {
-        return fail(path + QStringLiteral(": ") + QString::fromStdString(samples.error().message));
-    }
-    const std::size_t rate = static_cast<std::size_t>(kSampleRate);
-    if (samples->size() < 3 * rate) {
-        return fail(QStringLiteral("%1 holds only %2 ms of audio")
-                        .arg(path)
-                        .arg(samples->size() * 1000 / rate));
-    }
-    // From 1.5 s in to 0.5 s before the end.
-    const std::span<const std::int16_t> middle(samples->data() + rate * 3 / 2,
-                                               samples->size() - rate * 2);
-    const double dominant = dominantFrequency(middle);
-    const double level = napkin::media::testing::goertzelLevel(middle, frequency, kSampleRate);
-    const double sent = kToneAmplitude / std::sqrt(2.0);
-    const double db = 20 * std::log10(std::max(level, 1e-9) / sent);
-    qInfo("%s: %.0f Hz at %.1f dB of what was sent, dominant %.0f Hz, %.2f s of audio",
-          qPrintable(QFileInfo(path).fileName()), frequency, db, dominant,
-          static_cast<double>(samples->size()) / kSampleRate);
-    if (dominant != frequency) {
-        return fail(QStringLiteral("%1: the dominant frequency is %2 Hz, not %3 Hz")
-                        .arg(path)
-                        .arg(dominant)
-                        .arg(frequency));
-    }
-    if (std::fabs(db) > 3.0) {
-        return fail(QStringLiteral("%1: the %2 Hz tone arrived at %3 dB of its sent level")
-                        .arg(path)
-                        .arg(frequency)
-                        .arg(db, 0, 'f', 1));
-    }
-    return {};
 }
 
 /// One baresip-core instance with a private config directory, driven over
