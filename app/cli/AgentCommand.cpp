@@ -366,11 +366,16 @@ void Agent::watch(Call *call) {
         if (state == Call::State::Ringing && m_options.autoAnswer &&
             call->direction() == Call::Direction::Incoming) {
             QPointer<Call> guard(call);
-            QTimer::singleShot(m_options.answerDelay.value_or(0), this, [guard] {
-                if (guard) {
-                    guard->answer();
-                }
-            });
+            // By default ring a moment before answering: a 200 sent right
+            // after the 180 can be overtaken by it through two proxies, and
+            // this Sofia-SIP then cannot ACK the 200 (docs/architecture.md).
+            constexpr int kDefaultAnswerDelayMs = 250;
+            QTimer::singleShot(m_options.answerDelay.value_or(kDefaultAnswerDelayMs), this,
+                               [guard] {
+                                   if (guard) {
+                                       guard->answer();
+                                   }
+                               });
         }
         if (state == Call::State::Active && m_options.dtmf && !m_digitsSent) {
             m_digitsSent = true;

@@ -162,7 +162,7 @@ def napkin_round(args, world, log_dir, tag, ttl, warmups, failures, one_caller=F
     bob_ini = profile_copy(world, "bob", tag, ttl, keep_key=True)
     # alice keeps her key between runs, so the callee's cached set stays valid.
     alice_ini = profile_copy(world, "alice", tag, ttl, keep_key=True)
-    bob = Agent(f"bob-{tag}", args.cli, ["--config", bob_ini, "--auto-answer"], log_dir)
+    bob = Agent(f"bob-{tag}", args.cli, ["--config", bob_ini, "--auto-answer", "--answer-delay", "0"], log_dir)
     total = warmups + args.calls
     extra = [] if args.napkin_silent else ["--play", args.tone]
 
