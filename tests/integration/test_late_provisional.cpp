@@ -6,6 +6,7 @@
 // reason, at once. The callee is a UDP socket that sends 200 then 180.
 
 #include "tests/support/FreePort.h"
+#include "tests/support/SipHeaders.h"
 #include "tests/support/WorldRun.h"
 
 #include <QElapsedTimer>
@@ -66,16 +67,6 @@ void TestLateProvisional::ringingAfterOkEndsTheCallCleanly() {
                                  QStringLiteral("--no-audio")});
     NAPKIN_VERIFY_OK(alice->start());
 
-    auto headers = [](const QByteArray &m, const QList<QByteArray> &names) {
-        QByteArray found;
-        for (const QByteArray &line : m.left(m.indexOf("\r\n\r\n")).split('\n')) {
-            const QByteArray name = line.left(line.indexOf(':')).trimmed().toLower();
-            if (names.contains(name)) {
-                found += line.trimmed() + "\r\n";
-            }
-        }
-        return found;
-    };
     bool invited = false;
     bool bye = false;
     bool acked = false;
@@ -108,7 +99,7 @@ void TestLateProvisional::ringingAfterOkEndsTheCallCleanly() {
                     break;
                 }
             }
-            const QByteArray common = headers(d, {"via", "from", "call-id", "cseq"}) + to +
+            const QByteArray common = headerLines(d, {"via", "from", "call-id", "cseq"}) + to +
                                       "Contact: <" + target.toLatin1() + ">\r\n";
             const QByteArray ok = "SIP/2.0 200 OK\r\n" + common +
                                   "Content-Type: application/sdp\r\nContent-Length: " +
@@ -125,7 +116,7 @@ void TestLateProvisional::ringingAfterOkEndsTheCallCleanly() {
             bye = true;
             byeAt = clock.elapsed();
             phone.writeDatagram("SIP/2.0 200 OK\r\n" +
-                                    headers(d, {"via", "from", "to", "call-id", "cseq"}) +
+                                    headerLines(d, {"via", "from", "to", "call-id", "cseq"}) +
                                     "Content-Length: 0\r\n\r\n",
                                 from, port);
         }

@@ -10,6 +10,7 @@
 
 #include "tests/support/FreePort.h"
 #include "tests/support/ManagedProcess.h"
+#include "tests/support/SipHeaders.h"
 #include "tests/support/WorldRun.h"
 
 #include <QDir>
@@ -194,16 +195,6 @@ void TestPlainFallback::plainOfferInTheOkIsAnswered() {
                                  QStringLiteral("--no-audio")});
     NAPKIN_VERIFY_OK(alice->start());
 
-    auto headers = [](const QByteArray &m, const QList<QByteArray> &names) {
-        QByteArray out;
-        for (const QByteArray &line : m.left(m.indexOf("\r\n\r\n")).split('\n')) {
-            const QByteArray name = line.left(line.indexOf(':')).trimmed().toLower();
-            if (names.contains(name)) {
-                out += line.trimmed() + "\r\n";
-            }
-        }
-        return out;
-    };
     QByteArray invite;
     QByteArray ack;
     bool bye = false;
@@ -235,7 +226,7 @@ void TestPlainFallback::plainOfferInTheOkIsAnswered() {
                 }
             }
             const QByteArray ok = "SIP/2.0 200 OK\r\n" +
-                                  headers(d, {"via", "from", "call-id", "cseq"}) + to +
+                                  headerLines(d, {"via", "from", "call-id", "cseq"}) + to +
                                   "Contact: <" + target.toLatin1() +
                                   ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
                                   QByteArray::number(sdp.size()) + "\r\n\r\n" + sdp;
@@ -245,7 +236,7 @@ void TestPlainFallback::plainOfferInTheOkIsAnswered() {
         } else if (d.startsWith("BYE ")) {
             bye = true;
             phone.writeDatagram("SIP/2.0 200 OK\r\n" +
-                                    headers(d, {"via", "from", "to", "call-id", "cseq"}) +
+                                    headerLines(d, {"via", "from", "to", "call-id", "cseq"}) +
                                     "Content-Length: 0\r\n\r\n",
                                 from, port);
         }
