@@ -1,6 +1,7 @@
 #include "sipcore/SofiaRoot.h"
 
 #include "sipcore/SipLog.h"
+#include "sipcore/SofiaFixes.h"
 
 #include <QAbstractEventDispatcher>
 #include <QCoreApplication>
@@ -36,6 +37,11 @@ Result<std::unique_ptr<SofiaRoot>, std::string> SofiaRoot::create() {
         su_root_destroy(root);
         su_deinit();
         return fail(std::string("cannot attach Sofia-SIP to the GLib main context"));
+    }
+    if (!lateProvisionalGuardActive()) {
+        qCWarning(lcSip) << "Sofia-SIP's late-provisional guard is not in effect (the executable "
+                            "does not export nua_client_response): a 180 that arrives after a "
+                            "200 OK will make such a call fail";
     }
     return std::unique_ptr<SofiaRoot>(new SofiaRoot(root));
 }

@@ -366,10 +366,10 @@ void Agent::watch(Call *call) {
         if (state == Call::State::Ringing && m_options.autoAnswer &&
             call->direction() == Call::Direction::Incoming) {
             QPointer<Call> guard(call);
-            // By default ring a moment before answering: a 200 sent right
-            // after the 180 can be overtaken by it through two proxies, and
-            // this Sofia-SIP then cannot ACK the 200 (docs/architecture.md).
-            constexpr int kDefaultAnswerDelayMs = 250;
+            // Answer at once unless told to ring first. Should the proxies
+            // deliver the 180 after the 200, sipcore/SofiaFixes keeps the
+            // ACK going out.
+            constexpr int kDefaultAnswerDelayMs = 0;
             QTimer::singleShot(m_options.answerDelay.value_or(kDefaultAnswerDelayMs), this,
                                [guard] {
                                    if (guard) {

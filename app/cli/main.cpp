@@ -84,7 +84,7 @@ Secure calls (a headless device)
       received RFC 4733 digits), devices and unknown_device (with
       --watch-devices: the own address's device list), ended, error. Logs
       go to standard error. --dtmf sends the digits once the call is active.
-      --auto-answer answers after --answer-delay ms of ringing (default 250).
+      --auto-answer answers after --answer-delay ms of ringing (default 0).
       --play sends a WAV file, --record writes what arrives; --no-audio agrees
       on keys without any media. --via sends the INVITE to URI instead of the
       address's domain (a direct call). --calls places N calls to --call one

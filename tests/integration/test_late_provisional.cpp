@@ -1,9 +1,11 @@
 // A 180 Ringing that reaches the caller after the callee's 200 OK (proxies
-// can reorder them). Debian's Sofia-SIP 1.12.11 then refuses the
+// can reorder them). Unguarded, Debian's Sofia-SIP 1.12.11 then refuses the
 // application's ACK ("900 No response to ACK") and sends nothing, so the
-// callee would wait for an ACK that never comes while the caller thinks the
-// call is up. The caller must notice and end the call with a BYE and a clear
-// reason, at once. The callee is a UDP socket that sends 200 then 180.
+// callee waits for an ACK that never comes. With sipcore/SofiaFixes' guard
+// the late 180 changes nothing (RFC 3261 17.1.1.2): the caller ACKs the 200
+// with its answer, the call becomes active and ends normally. The callee is
+// a UDP socket that sends 200 then 180 (and, to be sure, another 180 after
+// the 200's first retransmission window).
 
 #include "tests/support/FreePort.h"
 #include "tests/support/SipHeaders.h"
@@ -22,7 +24,7 @@ class TestLateProvisional : public QObject {
 private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
-    void ringingAfterOkEndsTheCallCleanly();
+    void ringingAfterOkChangesNothing();
 
 private:
     std::unique_ptr<WorldRun> m_world;
@@ -40,7 +42,7 @@ void TestLateProvisional::cleanupTestCase() {
     }
 }
 
-void TestLateProvisional::ringingAfterOkEndsTheCallCleanly() {
+void TestLateProvisional::ringingAfterOkChangesNothing() {
     QFile base(m_world->file(QStringLiteral("world/alice.ini")));
     QVERIFY(base.open(QIODevice::ReadOnly));
     QByteArray text;
@@ -63,15 +65,13 @@ void TestLateProvisional::ringingAfterOkEndsTheCallCleanly() {
     auto alice = m_world->agent(QStringLiteral("alice-late"),
                                 {QStringLiteral("--config"), ini, QStringLiteral("--call"),
                                  QStringLiteral("sip:bob@b.example"), QStringLiteral("--via"),
-                                 target, QStringLiteral("--hangup-after"), QStringLiteral("20"),
+                                 target, QStringLiteral("--hangup-after"), QStringLiteral("2"),
                                  QStringLiteral("--no-audio")});
     NAPKIN_VERIFY_OK(alice->start());
 
     bool invited = false;
     bool bye = false;
-    bool acked = false;
-    qint64 answeredAt = -1;
-    qint64 byeAt = -1;
+    QByteArray ack;
     QElapsedTimer clock;
     clock.start();
     while (!bye && clock.elapsed() < 60000) {
@@ -108,13 +108,11 @@ void TestLateProvisional::ringingAfterOkEndsTheCallCleanly() {
                 "SIP/2.0 180 Ringing\r\n" + common + "Content-Length: 0\r\n\r\n";
             phone.writeDatagram(ok, from, port);
             phone.writeDatagram(ringing, from, port); // overtaken: after the 200
-            answeredAt = clock.elapsed();
-        } else if (d.startsWith("ACK ")) {
-            acked = true; // a Sofia-SIP without the defect: the ACK goes out
-            break;
+            phone.writeDatagram(ringing, from, port); // and once more
+        } else if (d.startsWith("ACK ") && ack.isEmpty()) {
+            ack = d;
         } else if (d.startsWith("BYE ")) {
             bye = true;
-            byeAt = clock.elapsed();
             phone.writeDatagram("SIP/2.0 200 OK\r\n" +
                                     headerLines(d, {"via", "from", "to", "call-id", "cseq"}) +
                                     "Content-Length: 0\r\n\r\n",
@@ -122,16 +120,15 @@ void TestLateProvisional::ringingAfterOkEndsTheCallCleanly() {
         }
     }
     QVERIFY(invited);
-    if (acked) {
-        alice->process().stop();
-        return;
-    }
-    // Not the --hangup-after 20 BYE: the caller ends the call at once.
-    QVERIFY2(bye && byeAt - answeredAt < 10000, "the caller did not end the call it could not ACK");
+    QVERIFY2(!ack.isEmpty(), "the caller never ACKed the 200 OK that a 180 overtook");
+    // The 200 offered plain SDP, so the ACK carries the caller's plain answer.
+    QVERIFY2(ack.toLower().contains("content-type: application/sdp"), ack.constData());
+    QVERIFY(ack.contains("m=audio "));
+    QVERIFY(bye); // --hangup-after 2: the call was up and ended normally
+    NAPKIN_WAIT_EVENT(active, *alice, QStringLiteral("call_state"),
+                      QJsonObject{{QStringLiteral("state"), QStringLiteral("active")}});
     NAPKIN_WAIT_EVENT(ended, *alice, QStringLiteral("ended"));
-    QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("local-failure"));
-    QVERIFY2(ended.value(QStringLiteral("reason")).toString().contains(QStringLiteral("ACK")),
-             qPrintable(ended.value(QStringLiteral("reason")).toString()));
+    QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
     alice->process().stop();
 }
 
