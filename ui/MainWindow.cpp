@@ -12,6 +12,7 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QStatusBar>
 #include <QStringListModel>
 #include <QSystemTrayIcon>
 
@@ -95,6 +96,13 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addWidget(m_registrationIcon);
     statusBar()->addWidget(m_registrationLabel, 1);
     statusBar()->addPermanentWidget(m_enrolmentLabel);
+    // A passing message (a failed call, "no audio device"...) gets the whole
+    // bar rather than being cut off beside the certificate label, and its
+    // full text as the bar's tooltip.
+    connect(statusBar(), &QStatusBar::messageChanged, this, [this](const QString &message) {
+        m_enrolmentLabel->setVisible(message.isEmpty());
+        statusBar()->setToolTip(message);
+    });
 
     setupActions();
     setupTray();

@@ -420,6 +420,11 @@ void Agent::watch(Call *call) {
                 }
                 m_out.write(QStringLiteral("media"), fields);
             });
+    connect(call, &Call::holdChanged, this, [this, id](bool localHold, bool remoteHold) {
+        m_out.write(QStringLiteral("hold"), {{QStringLiteral("call"), id},
+                                             {QStringLiteral("local"), localHold},
+                                             {QStringLiteral("remote"), remoteHold}});
+    });
     connect(call, &Call::mediaFlowing, this, [this, id](bool flowing) {
         m_out.write(QStringLiteral("media"),
                     {{QStringLiteral("call"), id}, {QStringLiteral("flowing"), flowing}});

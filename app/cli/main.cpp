@@ -81,7 +81,8 @@ Secure calls (a headless device)
       (verdict verified | verified-new-device | unsigned | failed, signer
       fingerprint, instance, vouching domain), call_state, media (codec, srtp,
       "e2e": true|false; later "flowing" when SRTP arrives), dtmf (sent and
-      received RFC 4733 digits), devices and unknown_device (with
+      received RFC 4733 digits), hold (local/remote: who put the call
+      on hold), devices and unknown_device (with
       --watch-devices: the own address's device list), ended, error. Logs
       go to standard error. --dtmf sends the digits once the call is active.
       --auto-answer answers after --answer-delay ms of ringing (default 0).

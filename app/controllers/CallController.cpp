@@ -91,12 +91,8 @@ void CallController::follow() {
                 applyMedia(text(media.codec), text(media.srtpSuite), endToEnd, reason,
                            media.localHold);
             });
-    connect(call, &sip::Call::holdChanged, this, [this](bool localHold, bool) {
-        if (m_onHold != localHold) {
-            m_onHold = localHold;
-            Q_EMIT changed();
-        }
-    });
+    connect(call, &sip::Call::holdChanged, this,
+            [this](bool localHold, bool remoteHold) { applyHold(localHold, remoteHold); });
     connect(call, &sip::Call::ended, this, [this](const sip::CallEnd &end) {
         QString outcome;
         if (m_wasActive) {
@@ -139,7 +135,10 @@ QString CallController::stateText() const {
     case State::Connecting:
         return tr("Connecting…");
     case State::Active:
-        return m_onHold ? tr("On hold") : tr("Connected");
+        if (m_onHold) {
+            return tr("On hold");
+        }
+        return m_heldByPeer ? tr("On hold by the other side") : tr("Connected");
     case State::Ended:
         return m_endReason.isEmpty() ? tr("Call ended") : tr("Call ended: %1").arg(m_endReason);
     }
@@ -375,6 +374,14 @@ void CallController::applyMedia(const QString &codec, const QString &srtpSuite, 
     m_notE2eReason = endToEnd ? QString() : notEndToEndReason;
     m_onHold = localHold;
     Q_EMIT changed();
+}
+
+void CallController::applyHold(bool localHold, bool remoteHold) {
+    if (m_onHold != localHold || m_heldByPeer != remoteHold) {
+        m_onHold = localHold;
+        m_heldByPeer = remoteHold;
+        Q_EMIT changed();
+    }
 }
 
 void CallController::applyState(State state) {

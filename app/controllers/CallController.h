@@ -44,6 +44,7 @@ class CallController : public QObject {
     Q_PROPERTY(QString codec READ codec NOTIFY changed)
     Q_PROPERTY(bool muted READ muted WRITE setMuted NOTIFY changed)
     Q_PROPERTY(bool onHold READ onHold WRITE setOnHold NOTIFY changed)
+    Q_PROPERTY(bool heldByPeer READ heldByPeer NOTIFY changed)
     Q_PROPERTY(int durationSeconds READ durationSeconds NOTIFY changed)
     Q_PROPERTY(QString qualityText READ qualityText NOTIFY changed)
     Q_PROPERTY(QString endReason READ endReason NOTIFY changed)
@@ -80,6 +81,9 @@ public:
     [[nodiscard]] QString codec() const { return m_codec; }
     [[nodiscard]] bool muted() const { return m_muted; }
     [[nodiscard]] bool onHold() const { return m_onHold; }
+    /// The other side put this call on hold (its re-INVITE said sendonly or
+    /// inactive); shown as "On hold by the other side".
+    [[nodiscard]] bool heldByPeer() const { return m_heldByPeer; }
     [[nodiscard]] int durationSeconds() const { return m_duration; }
     [[nodiscard]] QString qualityText() const { return m_quality; }
     [[nodiscard]] QString endReason() const { return m_endReason; }
@@ -120,6 +124,7 @@ public:
     void applyMedia(const QString &codec, const QString &srtpSuite, bool endToEnd,
                     const QString &notEndToEndReason, bool localHold);
     void applyState(State state);
+    void applyHold(bool localHold, bool remoteHold);
     void applyEnd(const QString &reason, const QString &outcome);
 
 Q_SIGNALS:
@@ -150,6 +155,7 @@ private:
     QString m_codec;
     bool m_muted = false;
     bool m_onHold = false;
+    bool m_heldByPeer = false;
     int m_duration = 0;
     QString m_quality;
     QString m_endReason;

@@ -170,6 +170,15 @@ void TestCallController::controllerFollowsAppliedFacts() {
     call.applyState(CallController::State::Active);
     QCOMPARE(call.securityText(), QStringLiteral("Not end-to-end: the caller did not sign"));
     QCOMPARE(call.codec(), QStringLiteral("opus/48000/2"));
+    QCOMPARE(call.stateText(), QStringLiteral("Connected"));
+    call.applyHold(false, true);
+    QVERIFY(call.heldByPeer());
+    QCOMPARE(call.stateText(), QStringLiteral("On hold by the other side"));
+    call.applyHold(true, true);
+    QCOMPARE(call.stateText(), QStringLiteral("On hold"));
+    call.applyHold(false, false);
+    QVERIFY(!call.heldByPeer());
+    QCOMPARE(call.stateText(), QStringLiteral("Connected"));
     QTRY_VERIFY_WITH_TIMEOUT(call.durationSeconds() >= 1, 3000);
     call.applyEnd(QStringLiteral("alice@a.example hung up"), QStringLiteral("answered"));
     QCOMPARE(call.state(), CallController::State::Ended);

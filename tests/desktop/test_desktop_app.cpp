@@ -247,6 +247,23 @@ void TestDesktopApp::outgoingCallIsVerifiedAndEndToEnd() {
     QVERIFY2(media.ok(), media.ok() ? "" : qPrintable(media.error()));
     screenshot(m_window.get(), QStringLiteral("call-outgoing"));
 
+    // Hold and resume through both proxies: re-INVITEs with sealed SDP; bob's
+    // agent reports being held by the other side, then released.
+    auto *hold = callPanel()->findChild<QPushButton *>(QStringLiteral("holdButton"));
+    QVERIFY(hold != nullptr && hold->isEnabled());
+    QTest::mouseClick(hold, Qt::LeftButton);
+    auto held = m_bob->waitForOutput(QStringLiteral("\"local\":false,\"remote\":true"), 10000);
+    QVERIFY2(held.ok(), held.ok() ? "" : qPrintable(held.error()));
+    QTRY_VERIFY_WITH_TIMEOUT(call->onHold(), 5000);
+    QCOMPARE(call->stateText(), QStringLiteral("On hold"));
+    QVERIFY(call->endToEnd());
+    QTest::mouseClick(hold, Qt::LeftButton);
+    auto resumed = m_bob->waitForOutput(QStringLiteral("\"local\":false,\"remote\":false"), 10000);
+    QVERIFY2(resumed.ok(), resumed.ok() ? "" : qPrintable(resumed.error()));
+    QTRY_VERIFY_WITH_TIMEOUT(!call->onHold(), 5000);
+    QCOMPARE(call->stateText(), QStringLiteral("Connected"));
+    QVERIFY(call->endToEnd());
+
     hangUpFromThePanel();
 }
 

@@ -228,6 +228,19 @@ private Q_SLOTS:
         dialog->accept();
         QTRY_COMPARE(saved.size(), 2);
         QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("next call")));
+        // The message has the whole bar; the certificate label is back after it.
+        QCOMPARE(window.statusBar()->toolTip(), window.statusBar()->currentMessage());
+        QLabel *certificateLabel = nullptr;
+        for (QLabel *label : window.statusBar()->findChildren<QLabel *>()) {
+            if (label->accessibleName() == QStringLiteral("Certificate")) {
+                certificateLabel = label;
+            }
+        }
+        QVERIFY(certificateLabel != nullptr);
+        QVERIFY(certificateLabel->isHidden());
+        window.statusBar()->clearMessage();
+        QVERIFY(!certificateLabel->isHidden());
+        QVERIFY(window.statusBar()->toolTip().isEmpty());
         QTest::qWait(20);
         QCOMPARE(restart.size(), 1);
         QCOMPARE(settings.audioOutput(), QByteArray("some-headset"));
