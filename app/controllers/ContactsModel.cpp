@@ -1,7 +1,7 @@
 #include "app/controllers/ContactsModel.h"
 
-#include "app/controllers/JsonFileStore.h"
 #include "crypto/NameMatch.h"
+#include "crypto/Result.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -14,10 +14,22 @@ namespace {
 constexpr int formatVersion = 1;
 constexpr int maxNameLength = 200;
 
+/// One contact of the file, or the reason it is not one.
+Result<Contact, QString> contactFrom(const QJsonValue &value, int index) {
+    const QJsonObject o = value.toObject();
+    const QString name = o.value(QStringLiteral("name")).toString();
+    const QString address =
+        ContactsModel::normaliseAddress(o.value(QStringLiteral("address")).toString());
+    if (!value.isObject() || name.size() > maxNameLength || address.isEmpty()) {
+        return fail(ContactsModel::tr("contact %1 has no usable name and address").arg(index + 1));
+    }
+    return Contact{name, address};
+}
+
 } // namespace
 
 ContactsModel::ContactsModel(QString path, QObject *parent)
-    : QAbstractListModel(parent), m_path(std::move(path)) {}
+    : JsonListModel(std::move(path), QStringLiteral("contacts"), formatVersion, parent) {}
 
 QString ContactsModel::normaliseAddress(const QString &text, QString *error) {
     QString address = text.trimmed();
@@ -45,48 +57,9 @@ QString ContactsModel::normaliseAddress(const QString &text, QString *error) {
 }
 
 QString ContactsModel::load() {
-    beginResetModel();
-    m_contacts.clear();
-    QString warning;
-    if (!m_path.isEmpty()) {
-        JsonFileStore store(m_path);
-        auto loaded = store.load();
-        warning = loaded.warning;
-        if (loaded.document) {
-            const QJsonObject root = loaded.document->object();
-            const QJsonValue list = root.value(QStringLiteral("contacts"));
-            if (!loaded.document->isObject() ||
-                root.value(QStringLiteral("version")).toInt() != formatVersion || !list.isArray()) {
-                warning = store.moveAside(
-                    tr("it is not a Napkin address book (version %1)").arg(formatVersion));
-            } else {
-                const QJsonArray array = list.toArray();
-                std::vector<Contact> contacts;
-                for (int i = 0; i < array.size() && i < maxContacts; ++i) {
-                    const QJsonObject o = array.at(i).toObject();
-                    const QString name = o.value(QStringLiteral("name")).toString();
-                    QString why;
-                    const QString address =
-                        normaliseAddress(o.value(QStringLiteral("address")).toString(), &why);
-                    if (!array.at(i).isObject() || name.size() > maxNameLength ||
-                        address.isEmpty()) {
-                        contacts.clear();
-                        warning = store.moveAside(
-                            tr("contact %1 has no usable name and address").arg(i + 1));
-                        break;
-                    }
-                    contacts.push_back({name, address});
-                }
-                m_contacts = std::move(contacts);
-            }
-        }
-    }
-    endResetModel();
-    Q_EMIT countChanged();
-    if (!warning.isEmpty()) {
-        Q_EMIT this->warning(warning);
-    }
-    return warning;
+    return loadRows(m_contacts, maxContacts,
+                    tr("it is not a Napkin address book (version %1)").arg(formatVersion),
+                    contactFrom);
 }
 
 QString ContactsModel::add(const QString &name, const QString &address) {
@@ -113,7 +86,7 @@ QString ContactsModel::add(const QString &name, const QString &address) {
     endInsertRows();
     Q_EMIT countChanged();
     save();
-    return m_lastError;
+    return lastError();
 }
 
 void ContactsModel::remove(int row) {
@@ -133,29 +106,20 @@ void ContactsModel::save() {
         list.append(
             QJsonObject{{QStringLiteral("name"), c.name}, {QStringLiteral("address"), c.address}});
     }
-    QJsonObject root{{QStringLiteral("version"), formatVersion},
-                     {QStringLiteral("contacts"), list}};
-    m_lastError = JsonFileStore(m_path).save(QJsonDocument(root));
-    if (!m_lastError.isEmpty()) {
-        Q_EMIT warning(m_lastError);
-    }
-}
-
-int ContactsModel::rowCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : count();
+    saveList(list);
 }
 
 QVariant ContactsModel::data(const QModelIndex &index, int role) const {
-    if (!index.isValid() || index.row() < 0 || index.row() >= count()) {
+    const Contact *c = rowAt(m_contacts, index);
+    if (c == nullptr) {
         return {};
     }
-    const Contact &c = m_contacts[static_cast<std::size_t>(index.row())];
     switch (role) {
     case Qt::DisplayRole:
     case NameRole:
-        return c.name;
+        return c->name;
     case AddressRole:
-        return c.address;
+        return c->address;
     default:
         return {};
     }

@@ -4,7 +4,8 @@
 // <data dir>/contacts.json (atomic writes; a file that does not parse is
 // moved aside to contacts.json.bad with a warning).
 
-#include <QAbstractListModel>
+#include "app/controllers/JsonListModel.h"
+
 #include <QString>
 
 #include <vector>
@@ -16,9 +17,8 @@ struct Contact {
     QString address; ///< normalised: "sip:bob@b.example"
 };
 
-class ContactsModel : public QAbstractListModel {
+class ContactsModel : public JsonListModel {
     Q_OBJECT
-    Q_PROPERTY(int count READ count NOTIFY countChanged)
 public:
     enum Role { NameRole = Qt::UserRole + 1, AddressRole };
     Q_ENUM(Role)
@@ -39,24 +39,16 @@ public:
     /// reason in words in `error` (and an empty result) when it is not an address.
     [[nodiscard]] static QString normaliseAddress(const QString &text, QString *error = nullptr);
 
-    [[nodiscard]] int count() const { return static_cast<int>(m_contacts.size()); }
+    [[nodiscard]] int count() const override { return static_cast<int>(m_contacts.size()); }
     [[nodiscard]] const std::vector<Contact> &contacts() const { return m_contacts; }
-    [[nodiscard]] const QString &lastError() const { return m_lastError; }
 
-    [[nodiscard]] int rowCount(const QModelIndex &parent = {}) const override;
     [[nodiscard]] QVariant data(const QModelIndex &index, int role) const override;
     [[nodiscard]] QHash<int, QByteArray> roleNames() const override;
-
-Q_SIGNALS:
-    void countChanged();
-    void warning(const QString &message);
 
 private:
     void save();
 
-    QString m_path;
     std::vector<Contact> m_contacts;
-    QString m_lastError;
 };
 
 } // namespace napkin::app

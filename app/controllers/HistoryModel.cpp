@@ -1,6 +1,5 @@
 #include "app/controllers/HistoryModel.h"
 
-#include "app/controllers/JsonFileStore.h"
 #include "crypto/Result.h"
 
 #include <QCoreApplication>
@@ -122,46 +121,12 @@ Result<HistoryEntry, QString> entryFrom(const QJsonValue &value, int index) {
 } // namespace
 
 HistoryModel::HistoryModel(QString path, QObject *parent)
-    : QAbstractListModel(parent), m_path(std::move(path)) {}
+    : JsonListModel(std::move(path), QStringLiteral("calls"), formatVersion, parent) {}
 
 QString HistoryModel::load() {
-    beginResetModel();
-    m_entries.clear();
-    QString warning;
-    if (!m_path.isEmpty()) {
-        JsonFileStore store(m_path);
-        auto loaded = store.load();
-        warning = loaded.warning;
-        if (loaded.document) {
-            const QJsonObject root = loaded.document->object();
-            const QJsonValue calls = root.value(QStringLiteral("calls"));
-            if (!loaded.document->isObject() ||
-                root.value(QStringLiteral("version")).toInt() != formatVersion ||
-                !calls.isArray()) {
-                warning = store.moveAside(
-                    tr("it is not a Napkin call history (version %1)").arg(formatVersion));
-            } else {
-                const QJsonArray array = calls.toArray();
-                std::vector<HistoryEntry> entries;
-                for (int i = 0; i < array.size() && i < maxEntries; ++i) {
-                    auto entry = entryFrom(array.at(i), i);
-                    if (!entry) {
-                        entries.clear();
-                        warning = store.moveAside(entry.error());
-                        break;
-                    }
-                    entries.push_back(std::move(entry).value());
-                }
-                m_entries = std::move(entries);
-            }
-        }
-    }
-    endResetModel();
-    Q_EMIT countChanged();
-    if (!warning.isEmpty()) {
-        Q_EMIT this->warning(warning);
-    }
-    return warning;
+    return loadRows(m_entries, maxEntries,
+                    tr("it is not a Napkin call history (version %1)").arg(formatVersion),
+                    entryFrom);
 }
 
 void HistoryModel::add(const HistoryEntry &entry) {
@@ -209,22 +174,15 @@ void HistoryModel::save() {
                         {QStringLiteral("e2e"), e.endToEnd},
                         {QStringLiteral("outcome"), e.outcome}});
     }
-    QJsonObject root{{QStringLiteral("version"), formatVersion}, {QStringLiteral("calls"), calls}};
-    m_lastError = JsonFileStore(m_path).save(QJsonDocument(root));
-    if (!m_lastError.isEmpty()) {
-        Q_EMIT warning(m_lastError);
-    }
-}
-
-int HistoryModel::rowCount(const QModelIndex &parent) const {
-    return parent.isValid() ? 0 : count();
+    saveList(calls);
 }
 
 QVariant HistoryModel::data(const QModelIndex &index, int role) const {
-    if (!index.isValid() || index.row() < 0 || index.row() >= count()) {
+    const HistoryEntry *row = rowAt(m_entries, index);
+    if (row == nullptr) {
         return {};
     }
-    const HistoryEntry &e = m_entries[static_cast<std::size_t>(index.row())];
+    const HistoryEntry &e = *row;
     switch (role) {
     case Qt::DisplayRole:
     case PeerRole:

@@ -6,8 +6,8 @@
 // app never crashes on it and never overwrites it silently.
 
 #include "app/controllers/CallController.h"
+#include "app/controllers/JsonListModel.h"
 
-#include <QAbstractListModel>
 #include <QDateTime>
 #include <QString>
 
@@ -25,9 +25,8 @@ struct HistoryEntry {
     QString outcome; ///< answered | missed | rejected | failed
 };
 
-class HistoryModel : public QAbstractListModel {
+class HistoryModel : public JsonListModel {
     Q_OBJECT
-    Q_PROPERTY(int count READ count NOTIFY countChanged)
 public:
     enum Role {
         PeerRole = Qt::UserRole + 1,
@@ -57,27 +56,16 @@ public:
     [[nodiscard]] static HistoryEntry entryOf(const CallController &call);
     Q_INVOKABLE void clear();
 
-    [[nodiscard]] int count() const { return static_cast<int>(m_entries.size()); }
+    [[nodiscard]] int count() const override { return static_cast<int>(m_entries.size()); }
     [[nodiscard]] const std::vector<HistoryEntry> &entries() const { return m_entries; }
-    [[nodiscard]] const QString &path() const { return m_path; }
-    /// The last save error in words (empty: saved).
-    [[nodiscard]] const QString &lastError() const { return m_lastError; }
 
-    [[nodiscard]] int rowCount(const QModelIndex &parent = {}) const override;
     [[nodiscard]] QVariant data(const QModelIndex &index, int role) const override;
     [[nodiscard]] QHash<int, QByteArray> roleNames() const override;
-
-Q_SIGNALS:
-    void countChanged();
-    /// The file could not be read or written (in words).
-    void warning(const QString &message);
 
 private:
     void save();
 
-    QString m_path;
     std::vector<HistoryEntry> m_entries;
-    QString m_lastError;
 };
 
 } // namespace napkin::app

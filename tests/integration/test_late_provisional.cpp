@@ -7,14 +7,10 @@
 // a UDP socket that sends 200 then 180 (and, to be sure, another 180 after
 // the 200's first retransmission window).
 
-#include "tests/support/FreePort.h"
-#include "tests/support/SipHeaders.h"
+#include "tests/support/RawSipPhone.h"
 #include "tests/support/WorldRun.h"
 
-#include <QElapsedTimer>
-#include <QFile>
 #include <QTest>
-#include <QUdpSocket>
 
 using namespace napkin::testing;
 
@@ -43,82 +39,31 @@ void TestLateProvisional::cleanupTestCase() {
 }
 
 void TestLateProvisional::ringingAfterOkChangesNothing() {
-    QFile base(m_world->file(QStringLiteral("world/alice.ini")));
-    QVERIFY(base.open(QIODevice::ReadOnly));
-    QByteArray text;
-    for (const QByteArray &line : base.readAll().split('\n')) {
-        if (!line.startsWith("registrar") && !line.startsWith("outbound_proxy")) {
-            text += line + '\n';
-        }
-    }
-    const QString ini = m_world->file(QStringLiteral("world/alice-late.ini"));
-    QFile out(ini);
-    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
-    QCOMPARE(out.write(text), text.size());
-    out.close();
-
-    QUdpSocket phone;
-    const QHostAddress address = FreePort::uniqueLoopbackAddress();
-    QVERIFY(phone.bind(address, FreePort::pick(address)));
-    const QString target =
-        QStringLiteral("sip:%1:%2;transport=udp").arg(address.toString()).arg(phone.localPort());
-    auto alice = m_world->agent(QStringLiteral("alice-late"),
-                                {QStringLiteral("--config"), ini, QStringLiteral("--call"),
-                                 QStringLiteral("sip:bob@b.example"), QStringLiteral("--via"),
-                                 target, QStringLiteral("--hangup-after"), QStringLiteral("2"),
-                                 QStringLiteral("--no-audio")});
+    RawSipPhone phone;
+    NAPKIN_VERIFY_OK(phone.bind());
+    auto caller = m_world->directCaller(
+        QStringLiteral("alice"), QStringLiteral("alice-late"), QStringLiteral("sip:bob@b.example"),
+        phone.target(),
+        {QStringLiteral("--hangup-after"), QStringLiteral("2"), QStringLiteral("--no-audio")});
+    NAPKIN_VERIFY_OK(caller);
+    const auto alice = std::move(caller).value();
     NAPKIN_VERIFY_OK(alice->start());
 
     bool invited = false;
-    bool bye = false;
     QByteArray ack;
-    QElapsedTimer clock;
-    clock.start();
-    while (!bye && clock.elapsed() < 60000) {
-        if (!phone.hasPendingDatagrams()) {
-            QTest::qWait(10);
-            continue;
-        }
-        QByteArray d(static_cast<int>(phone.pendingDatagramSize()), '\0');
-        QHostAddress from;
-        quint16 port = 0;
-        phone.readDatagram(d.data(), d.size(), &from, &port);
-        if (d.startsWith("INVITE ") && !invited) {
+    const bool bye = phone.serveUntilBye(60000, [&](const RawSipPhone::Datagram &d) {
+        if (d.bytes.startsWith("INVITE ") && !invited) {
             invited = true;
-            const QByteArray key = QByteArray(30, 'k').toBase64(); // a test key, never used
-            const QByteArray sdp = "v=0\r\no=- 1 1 IN IP4 " + address.toString().toLatin1() +
-                                   "\r\ns=-\r\nc=IN IP4 " + address.toString().toLatin1() +
-                                   "\r\nt=0 0\r\nm=audio 40100 RTP/SAVP 111\r\n"
-                                   "a=rtpmap:111 opus/48000/2\r\n"
-                                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" +
-                                   key + "\r\na=sendrecv\r\n";
-            QByteArray to;
-            for (const QByteArray &line : d.split('\n')) {
-                if (line.toLower().startsWith("to:")) {
-                    to = line.trimmed() + ";tag=late1\r\n";
-                    break;
-                }
-            }
-            const QByteArray common = headerLines(d, {"via", "from", "call-id", "cseq"}) + to +
-                                      "Contact: <" + target.toLatin1() + ">\r\n";
-            const QByteArray ok = "SIP/2.0 200 OK\r\n" + common +
-                                  "Content-Type: application/sdp\r\nContent-Length: " +
-                                  QByteArray::number(sdp.size()) + "\r\n\r\n" + sdp;
-            const QByteArray ringing =
-                "SIP/2.0 180 Ringing\r\n" + common + "Content-Length: 0\r\n\r\n";
-            phone.writeDatagram(ok, from, port);
-            phone.writeDatagram(ringing, from, port); // overtaken: after the 200
-            phone.writeDatagram(ringing, from, port); // and once more
-        } else if (d.startsWith("ACK ") && ack.isEmpty()) {
-            ack = d;
-        } else if (d.startsWith("BYE ")) {
-            bye = true;
-            phone.writeDatagram("SIP/2.0 200 OK\r\n" +
-                                    headerLines(d, {"via", "from", "to", "call-id", "cseq"}) +
-                                    "Content-Length: 0\r\n\r\n",
-                                from, port);
+            const QByteArray ringing = "SIP/2.0 180 Ringing\r\n" +
+                                       phone.dialogHeaders(d.bytes, "late1") +
+                                       "Content-Length: 0\r\n\r\n";
+            phone.send(phone.okWithPlainOffer(d.bytes, "late1"), d);
+            phone.send(ringing, d); // overtaken: after the 200
+            phone.send(ringing, d); // and once more
+        } else if (d.bytes.startsWith("ACK ") && ack.isEmpty()) {
+            ack = d.bytes;
         }
-    }
+    });
     QVERIFY(invited);
     QVERIFY2(!ack.isEmpty(), "the caller never ACKed the 200 OK that a 180 overtook");
     // The 200 offered plain SDP, so the ACK carries the caller's plain answer.

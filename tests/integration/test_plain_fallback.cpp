@@ -10,15 +10,13 @@
 
 #include "tests/support/FreePort.h"
 #include "tests/support/ManagedProcess.h"
-#include "tests/support/SipHeaders.h"
+#include "tests/support/RawSipPhone.h"
 #include "tests/support/WorldRun.h"
 
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QStandardPaths>
 #include <QTest>
-#include <QUdpSocket>
 
 using namespace napkin::testing;
 
@@ -101,11 +99,9 @@ void TestPlainFallback::cleanupTestCase() {
 }
 
 void TestPlainFallback::plainPhoneGetsPlainSdesCall() {
-    auto alice = m_world->agent(QStringLiteral("alice"),
-                                {QStringLiteral("--config"),
-                                 m_world->file(QStringLiteral("world/alice.ini")),
-                                 QStringLiteral("--call"), QStringLiteral("sip:plain@b.example"),
-                                 QStringLiteral("--hangup-after"), QStringLiteral("3")});
+    auto alice = m_world->caller(QStringLiteral("alice"), QStringLiteral("alice"),
+                                 QStringLiteral("sip:plain@b.example"),
+                                 {QStringLiteral("--hangup-after"), QStringLiteral("3")});
     NAPKIN_VERIFY_OK(alice->start());
     NAPKIN_WAIT_EVENT(enrolled, *alice, QStringLiteral("enrolled"), {}, 60000);
 
@@ -172,75 +168,26 @@ void TestPlainFallback::requiredEndToEndRefusesPlainPhone() {
 void TestPlainFallback::plainOfferInTheOkIsAnswered() {
     // A phone that ignores the INVITE's body and answers with its own clear
     // offer in the 200 OK: played here by a socket, reached directly.
-    QFile base(m_world->file(QStringLiteral("world/alice.ini")));
-    QVERIFY(base.open(QIODevice::ReadOnly));
-    QByteArray text;
-    for (const QByteArray &line : base.readAll().split('\n')) {
-        if (!line.startsWith("registrar") && !line.startsWith("outbound_proxy")) {
-            text += line + '\n';
-        }
-    }
-    const QString ini = m_world->file(QStringLiteral("world/alice-direct.ini"));
-    QVERIFY(writeText(ini, text));
-
-    QUdpSocket phone;
-    const QHostAddress address = FreePort::uniqueLoopbackAddress();
-    QVERIFY(phone.bind(address, FreePort::pick(address)));
-    const QString target =
-        QStringLiteral("sip:%1:%2;transport=udp").arg(address.toString()).arg(phone.localPort());
-    auto alice = m_world->agent(QStringLiteral("alice-direct"),
-                                {QStringLiteral("--config"), ini, QStringLiteral("--call"),
-                                 QStringLiteral("sip:plain@b.example"), QStringLiteral("--via"),
-                                 target, QStringLiteral("--hangup-after"), QStringLiteral("2"),
-                                 QStringLiteral("--no-audio")});
+    RawSipPhone phone;
+    NAPKIN_VERIFY_OK(phone.bind());
+    auto caller = m_world->directCaller(
+        QStringLiteral("alice"), QStringLiteral("alice-direct"),
+        QStringLiteral("sip:plain@b.example"), phone.target(),
+        {QStringLiteral("--hangup-after"), QStringLiteral("2"), QStringLiteral("--no-audio")});
+    NAPKIN_VERIFY_OK(caller);
+    const auto alice = std::move(caller).value();
     NAPKIN_VERIFY_OK(alice->start());
 
     QByteArray invite;
     QByteArray ack;
-    bool bye = false;
-    QElapsedTimer clock;
-    clock.start();
-    while (!bye && clock.elapsed() < 60000) {
-        if (!phone.hasPendingDatagrams()) {
-            QTest::qWait(20);
-            continue;
+    const bool bye = phone.serveUntilBye(60000, [&](const RawSipPhone::Datagram &d) {
+        if (d.bytes.startsWith("INVITE ") && invite.isEmpty()) {
+            invite = d.bytes;
+            phone.send(phone.okWithPlainOffer(d.bytes, "plain1"), d);
+        } else if (d.bytes.startsWith("ACK ")) {
+            ack = d.bytes;
         }
-        QByteArray d(static_cast<int>(phone.pendingDatagramSize()), '\0');
-        QHostAddress from;
-        quint16 port = 0;
-        phone.readDatagram(d.data(), d.size(), &from, &port);
-        if (d.startsWith("INVITE ") && invite.isEmpty()) {
-            invite = d;
-            const QByteArray key = QByteArray(30, 'k').toBase64(); // a test key, never used
-            const QByteArray sdp = "v=0\r\no=- 1 1 IN IP4 " + address.toString().toLatin1() +
-                                   "\r\ns=-\r\nc=IN IP4 " + address.toString().toLatin1() +
-                                   "\r\nt=0 0\r\nm=audio 40100 RTP/SAVP 111\r\n"
-                                   "a=rtpmap:111 opus/48000/2\r\n"
-                                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" +
-                                   key + "\r\na=sendrecv\r\n";
-            QByteArray to;
-            for (const QByteArray &line : d.split('\n')) {
-                if (line.toLower().startsWith("to:")) {
-                    to = line.trimmed() + ";tag=plain1\r\n";
-                    break;
-                }
-            }
-            const QByteArray ok = "SIP/2.0 200 OK\r\n" +
-                                  headerLines(d, {"via", "from", "call-id", "cseq"}) + to +
-                                  "Contact: <" + target.toLatin1() +
-                                  ">\r\nContent-Type: application/sdp\r\nContent-Length: " +
-                                  QByteArray::number(sdp.size()) + "\r\n\r\n" + sdp;
-            phone.writeDatagram(ok, from, port);
-        } else if (d.startsWith("ACK ")) {
-            ack = d;
-        } else if (d.startsWith("BYE ")) {
-            bye = true;
-            phone.writeDatagram("SIP/2.0 200 OK\r\n" +
-                                    headerLines(d, {"via", "from", "to", "call-id", "cseq"}) +
-                                    "Content-Length: 0\r\n\r\n",
-                                from, port);
-        }
-    }
+    });
     QVERIFY2(invite.contains("Content-Type: multipart/signed"), invite.left(400).constData());
     QVERIFY2(ack.contains("Content-Type: application/sdp") && ack.contains("a=crypto:"),
              "the ACK does not carry a clear SDES answer");

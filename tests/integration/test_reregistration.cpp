@@ -80,11 +80,10 @@ void TestReregistration::refreshesBeforeExpiryAndUnregistersOnExit() {
     auto ini = m_world->profile(QStringLiteral("bob"), QStringLiteral("bob-short"),
                                 QStringLiteral("registration_expiry = %1\n").arg(kExpiry));
     NAPKIN_VERIFY_OK(ini);
-    auto bob = m_world->agent(QStringLiteral("bob-short"),
-                              {QStringLiteral("--config"), *ini, QStringLiteral("--auto-answer")});
-    NAPKIN_VERIFY_OK(bob->start());
-    NAPKIN_WAIT_EVENT(registered, *bob, QStringLiteral("registered"),
-                      {{QStringLiteral("state"), QStringLiteral("registered")}}, 60000);
+    auto answerer = m_world->registeredAnswerer(QStringLiteral("bob-short"), *ini);
+    NAPKIN_VERIFY_OK(answerer);
+    const auto &bob = answerer->agent;
+    const QJsonObject &registered = answerer->registered;
     QElapsedTimer sinceRegistered;
     sinceRegistered.start();
     static const QRegularExpression hostPort(QStringLiteral("@([0-9.]+:[0-9]+)"));
@@ -116,17 +115,8 @@ void TestReregistration::refreshesBeforeExpiryAndUnregistersOnExit() {
                        {{QStringLiteral("where"), QStringLiteral("registration")}}));
 
     // More than two expiry periods on, bob is still reachable.
-    auto alice = m_world->agent(
-        QStringLiteral("alice"),
-        {QStringLiteral("--config"), m_world->file(QStringLiteral("world/alice.ini")),
-         QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
-         QStringLiteral("--hangup-after"), QStringLiteral("1"), QStringLiteral("--no-audio")});
-    NAPKIN_VERIFY_OK(alice->start());
-    NAPKIN_WAIT_EVENT(aliceMedia, *alice, QStringLiteral("media"), {}, 60000);
-    QCOMPARE(aliceMedia.value(QStringLiteral("e2e")).toBool(), true);
-    NAPKIN_WAIT_EVENT(aliceEnded, *alice, QStringLiteral("ended"));
-    QCOMPARE(aliceEnded.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
-    alice->process().stop();
+    NAPKIN_VERIFY_OK(
+        m_world->shortEndToEndCall(QStringLiteral("alice"), QStringLiteral("sip:bob@b.example")));
 
     // A clean exit takes the binding away.
     const ProcessExit exit = bob->process().stop();
@@ -154,10 +144,8 @@ void TestReregistration::refreshesBeforeExpiryAndUnregistersOnExit() {
     QVERIFY2(removed, "the registrar did not confirm the removal");
 
     auto again =
-        m_world->agent(QStringLiteral("alice-again"),
-                       {QStringLiteral("--config"),
-                        m_world->file(QStringLiteral("world/alice.ini")), QStringLiteral("--call"),
-                        QStringLiteral("sip:bob@b.example"), QStringLiteral("--no-audio")});
+        m_world->caller(QStringLiteral("alice-again"), QStringLiteral("alice"),
+                        QStringLiteral("sip:bob@b.example"), {QStringLiteral("--no-audio")});
     NAPKIN_VERIFY_OK(again->start());
     NAPKIN_WAIT_EVENT(nobody, *again, QStringLiteral("ended"), {}, 60000);
     QCOMPARE(nobody.value(QStringLiteral("status")).toInt(), 480);

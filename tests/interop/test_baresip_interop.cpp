@@ -288,6 +288,20 @@ private:
     [[nodiscard]] QString scratchFile(const QString &name) const;
     /// Checks napkin's media event against an SDES-SRTP Opus call with a plain phone.
     static void checkPlainSrtpOpus(const QJsonObject &media);
+    /// A napkin agent on alice's profile that plays its tone, records into
+    /// `recording` and hangs up kCallSeconds after the answer; `role` says
+    /// whether it calls (--call ...) or answers (--auto-answer).
+    [[nodiscard]] std::unique_ptr<AgentProcess>
+    napkinAgent(const QString &name, const QStringList &role, const QString &recording) const;
+    /// Adds `<user>@b.example` and starts a baresip registered as that user.
+    [[nodiscard]] TestResult<std::unique_ptr<BaresipPhone>> startBaresip(const QString &name,
+                                                                         const QString &user);
+    /// Follows napkin's `call` with `phone` from the media on: plain SRTP
+    /// Opus flowing, the call established and encrypted at baresip (as
+    /// `baresipDirection` when not empty), napkin's hang-up seen by both, and
+    /// each side's recording holding the other's tone.
+    static void checkCallThrough(AgentProcess &alice, BaresipPhone &phone, const QString &call,
+                                 const QString &recording, const QString &baresipDirection);
 
     std::unique_ptr<WorldRun> m_world;
     QString m_napkinTone;
@@ -330,37 +344,40 @@ void TestBaresipInterop::checkPlainSrtpOpus(const QJsonObject &media) {
     QVERIFY(!media.value(QStringLiteral("not_e2e_reason")).toString().isEmpty());
 }
 
-void TestBaresipInterop::baresipCallsNapkin() {
-    auto password =
-        m_world->addUser(QStringLiteral("phonein@b.example"), QStringLiteral("WORLD_B_DB"));
-    NAPKIN_VERIFY_OK(password);
-    const QString recording = scratchFile(QStringLiteral("napkin-heard-baresip.wav"));
-    const auto aliceAgent = m_world->agent(
-        QStringLiteral("alice-in"),
-        {QStringLiteral("--config"), m_world->file(QStringLiteral("world/alice.ini")),
-         QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_napkinTone,
-         QStringLiteral("--record"), recording, QStringLiteral("--hangup-after"),
-         QString::number(kCallSeconds)});
-    AgentProcess &alice = *aliceAgent;
-    CHECK_OK(alice.start());
-    NAPKIN_WAIT_EVENT(registered, alice, QStringLiteral("registered"),
-                      {{QStringLiteral("state"), QStringLiteral("registered")}});
+std::unique_ptr<AgentProcess> TestBaresipInterop::napkinAgent(const QString &name,
+                                                              const QStringList &role,
+                                                              const QString &recording) const {
+    return m_world->agent(
+        name,
+        QStringList{QStringLiteral("--config"), m_world->file(QStringLiteral("world/alice.ini"))} +
+            role +
+            QStringList{QStringLiteral("--play"), m_napkinTone, QStringLiteral("--record"),
+                        recording, QStringLiteral("--hangup-after"),
+                        QString::number(kCallSeconds)});
+}
 
-    BaresipPhone phone(QStringLiteral("baresip-in"), scratchFile(QStringLiteral("baresip-in")));
-    CHECK_OK(phone.start(QStringLiteral("sip:phonein@b.example"), *password,
-                         m_world->env(QStringLiteral("WORLD_B_PROXY")), m_baresipTone));
-    CHECK_OK(phone.waitRegistered());
-    auto dialled = phone.command(QStringLiteral("dial"), QStringLiteral("sip:alice@a.example"));
-    NAPKIN_VERIFY_OK(dialled);
-    QVERIFY2(dialled->value(QStringLiteral("ok")).toBool(),
-             qPrintable(dialled->value(QStringLiteral("data")).toString()));
+TestResult<std::unique_ptr<BaresipPhone>> TestBaresipInterop::startBaresip(const QString &name,
+                                                                           const QString &user) {
+    const QString address = user + QStringLiteral("@b.example");
+    auto password = m_world->addUser(address, QStringLiteral("WORLD_B_DB"));
+    if (!password) {
+        return fail(password.error());
+    }
+    auto phone = std::make_unique<BaresipPhone>(name, scratchFile(name));
+    if (auto started = phone->start(QStringLiteral("sip:") + address, *password,
+                                    m_world->env(QStringLiteral("WORLD_B_PROXY")), m_baresipTone);
+        !started) {
+        return fail(started.error());
+    }
+    if (auto registered = phone->waitRegistered(); !registered) {
+        return fail(registered.error());
+    }
+    return phone;
+}
 
-    NAPKIN_WAIT_EVENT(incoming, alice, QStringLiteral("incoming"));
-    QVERIFY2(incoming.value(QStringLiteral("from"))
-                 .toString()
-                 .contains(QStringLiteral("sip:phonein@b.example")),
-             qPrintable(incoming.value(QStringLiteral("from")).toString()));
-    const QString call = incoming.value(QStringLiteral("call")).toString();
+void TestBaresipInterop::checkCallThrough(AgentProcess &alice, BaresipPhone &phone,
+                                          const QString &call, const QString &recording,
+                                          const QString &baresipDirection) {
     NAPKIN_WAIT_EVENT(media, alice, QStringLiteral("media"),
                       {{QStringLiteral("call"), call}, {QStringLiteral("e2e"), false}});
     checkPlainSrtpOpus(media);
@@ -371,6 +388,9 @@ void TestBaresipInterop::baresipCallsNapkin() {
                       {{QStringLiteral("call"), call}, {QStringLiteral("flowing"), true}});
     auto established = phone.waitEvent(QStringLiteral("CALL_ESTABLISHED"));
     NAPKIN_VERIFY_OK(established);
+    if (!baresipDirection.isEmpty()) {
+        QCOMPARE(established->value(QStringLiteral("direction")).toString(), baresipDirection);
+    }
     auto encrypted = phone.waitEvent(QStringLiteral("CALL_MENC"));
     NAPKIN_VERIFY_OK(encrypted);
     auto rtp = phone.waitEvent(QStringLiteral("CALL_RTPESTAB"));
@@ -391,24 +411,41 @@ void TestBaresipInterop::baresipCallsNapkin() {
     CHECK_OK(checkTone(heard, kNapkinTone));
 }
 
+void TestBaresipInterop::baresipCallsNapkin() {
+    const QString recording = scratchFile(QStringLiteral("napkin-heard-baresip.wav"));
+    const auto aliceAgent =
+        napkinAgent(QStringLiteral("alice-in"), {QStringLiteral("--auto-answer")}, recording);
+    AgentProcess &alice = *aliceAgent;
+    CHECK_OK(alice.start());
+    NAPKIN_WAIT_EVENT(registered, alice, QStringLiteral("registered"),
+                      {{QStringLiteral("state"), QStringLiteral("registered")}});
+
+    auto phone = startBaresip(QStringLiteral("baresip-in"), QStringLiteral("phonein"));
+    NAPKIN_VERIFY_OK(phone);
+    auto dialled = (*phone)->command(QStringLiteral("dial"), QStringLiteral("sip:alice@a.example"));
+    NAPKIN_VERIFY_OK(dialled);
+    QVERIFY2(dialled->value(QStringLiteral("ok")).toBool(),
+             qPrintable(dialled->value(QStringLiteral("data")).toString()));
+
+    NAPKIN_WAIT_EVENT(incoming, alice, QStringLiteral("incoming"));
+    QVERIFY2(incoming.value(QStringLiteral("from"))
+                 .toString()
+                 .contains(QStringLiteral("sip:phonein@b.example")),
+             qPrintable(incoming.value(QStringLiteral("from")).toString()));
+    checkCallThrough(alice, **phone, incoming.value(QStringLiteral("call")).toString(), recording,
+                     {});
+}
+
 void TestBaresipInterop::napkinCallsBaresip() {
-    auto password =
-        m_world->addUser(QStringLiteral("phoneout@b.example"), QStringLiteral("WORLD_B_DB"));
-    NAPKIN_VERIFY_OK(password);
-    BaresipPhone phone(QStringLiteral("baresip-out"), scratchFile(QStringLiteral("baresip-out")));
-    CHECK_OK(phone.start(QStringLiteral("sip:phoneout@b.example"), *password,
-                         m_world->env(QStringLiteral("WORLD_B_PROXY")), m_baresipTone));
-    CHECK_OK(phone.waitRegistered());
+    auto phone = startBaresip(QStringLiteral("baresip-out"), QStringLiteral("phoneout"));
+    NAPKIN_VERIFY_OK(phone);
 
     // alice signs her INVITE and offers no SDP; baresip cannot read that and
     // refuses it, so alice calls again with a plain SDES offer (not end-to-end).
     const QString recording = scratchFile(QStringLiteral("napkin-heard-baresip-out.wav"));
-    const auto aliceAgent = m_world->agent(
+    const auto aliceAgent = napkinAgent(
         QStringLiteral("alice-out"),
-        {QStringLiteral("--config"), m_world->file(QStringLiteral("world/alice.ini")),
-         QStringLiteral("--call"), QStringLiteral("sip:phoneout@b.example"),
-         QStringLiteral("--play"), m_napkinTone, QStringLiteral("--record"), recording,
-         QStringLiteral("--hangup-after"), QString::number(kCallSeconds)});
+        {QStringLiteral("--call"), QStringLiteral("sip:phoneout@b.example")}, recording);
     AgentProcess &alice = *aliceAgent;
     CHECK_OK(alice.start());
     NAPKIN_WAIT_EVENT(calling, alice, QStringLiteral("call_state"),
@@ -417,35 +454,7 @@ void TestBaresipInterop::napkinCallsBaresip() {
     NAPKIN_WAIT_EVENT(
         active, alice, QStringLiteral("call_state"),
         {{QStringLiteral("call"), call}, {QStringLiteral("state"), QStringLiteral("active")}});
-    NAPKIN_WAIT_EVENT(media, alice, QStringLiteral("media"),
-                      {{QStringLiteral("call"), call}, {QStringLiteral("e2e"), false}});
-    checkPlainSrtpOpus(media);
-    if (QTest::currentTestFailed()) {
-        return;
-    }
-    NAPKIN_WAIT_EVENT(flowing, alice, QStringLiteral("media"),
-                      {{QStringLiteral("call"), call}, {QStringLiteral("flowing"), true}});
-    auto established = phone.waitEvent(QStringLiteral("CALL_ESTABLISHED"));
-    NAPKIN_VERIFY_OK(established);
-    QCOMPARE(established->value(QStringLiteral("direction")).toString(),
-             QStringLiteral("incoming"));
-    auto encrypted = phone.waitEvent(QStringLiteral("CALL_MENC"));
-    NAPKIN_VERIFY_OK(encrypted);
-    auto rtp = phone.waitEvent(QStringLiteral("CALL_RTPESTAB"));
-    NAPKIN_VERIFY_OK(rtp);
-
-    NAPKIN_WAIT_EVENT(ended, alice, QStringLiteral("ended"), {{QStringLiteral("call"), call}},
-                      kCallSeconds * 1000 + 30000);
-    QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
-    auto closed = phone.waitEvent(QStringLiteral("CALL_CLOSED"));
-    NAPKIN_VERIFY_OK(closed);
-    phone.stop();
-    alice.process().stop();
-
-    CHECK_OK(checkTone(recording, kBaresipTone));
-    const QString heard = phone.decodedRecording();
-    QVERIFY2(!heard.isEmpty(), qPrintable(phone.logTail()));
-    CHECK_OK(checkTone(heard, kNapkinTone));
+    checkCallThrough(alice, **phone, call, recording, QStringLiteral("incoming"));
 }
 
 QTEST_GUILESS_MAIN(TestBaresipInterop)

@@ -169,6 +169,25 @@ TestResult<QString> WorldRun::profile(const QString &base, const QString &name,
     return path;
 }
 
+TestResult<QString> WorldRun::directProfile(const QString &base, const QString &name) {
+    const QString world = dir() + QStringLiteral("/world/");
+    QFile in(world + base + QStringLiteral(".ini"));
+    if (!in.open(QIODevice::ReadOnly)) {
+        return fail(QStringLiteral("the world has no profile ") + in.fileName());
+    }
+    QByteArray text;
+    for (const QByteArray &line : in.readAll().split('\n')) {
+        if (!line.startsWith("registrar") && !line.startsWith("outbound_proxy")) {
+            text += line + '\n';
+        }
+    }
+    const QString path = world + name + QStringLiteral(".ini");
+    if (!writeFile(path, text)) {
+        return fail(QStringLiteral("cannot write ") + path);
+    }
+    return path;
+}
+
 TestResult<QString> WorldRun::addUser(const QString &address, const QString &dbKey) {
     const QString password =
         QStringLiteral("pw-") + address.section(QLatin1Char('@'), 0, 0) + QStringLiteral("-7Hq2x");
@@ -195,6 +214,76 @@ std::unique_ptr<AgentProcess> WorldRun::agent(const QString &name,
                                               const QStringList &arguments) const {
     return std::make_unique<AgentProcess>(env(QStringLiteral("WORLD_CLI_BIN")), name, scratch(),
                                           arguments);
+}
+
+std::unique_ptr<AgentProcess> WorldRun::caller(const QString &name, const QString &profile,
+                                               const QString &callee,
+                                               const QStringList &extra) const {
+    return agent(name,
+                 QStringList{QStringLiteral("--config"),
+                             file(QStringLiteral("world/") + profile + QStringLiteral(".ini")),
+                             QStringLiteral("--call"), callee} +
+                     extra);
+}
+
+TestResult<RegisteredAgent> WorldRun::registeredAnswerer(const QString &name,
+                                                         const QString &ini) const {
+    RegisteredAgent answerer;
+    answerer.agent =
+        agent(name, {QStringLiteral("--config"), ini, QStringLiteral("--auto-answer")});
+    if (auto started = answerer.agent->start(); !started) {
+        return fail(started.error());
+    }
+    auto registered =
+        answerer.agent->waitFor(QStringLiteral("registered"),
+                                {{QStringLiteral("state"), QStringLiteral("registered")}}, 60000);
+    if (!registered) {
+        return fail(registered.error());
+    }
+    answerer.registered = *registered;
+    return answerer;
+}
+
+TestResult<std::unique_ptr<AgentProcess>>
+WorldRun::directCaller(const QString &base, const QString &name, const QString &callee,
+                       const QString &via, const QStringList &extra) {
+    if (auto profile = directProfile(base, name); !profile) {
+        return fail(profile.error());
+    }
+    return caller(name, name, callee, QStringList{QStringLiteral("--via"), via} + extra);
+}
+
+TestResult<void> WorldRun::shortEndToEndCall(const QString &profile, const QString &callee) const {
+    auto agent = caller(
+        profile, profile, callee,
+        {QStringLiteral("--hangup-after"), QStringLiteral("1"), QStringLiteral("--no-audio")});
+    const auto finished = [&agent](TestResult<void> result) {
+        agent->process().stop();
+        return result;
+    };
+    if (auto started = agent->start(); !started) {
+        return started;
+    }
+    auto media = agent->waitFor(QStringLiteral("media"), {}, 60000);
+    if (!media) {
+        return finished(fail(media.error()));
+    }
+    if (!media->value(QStringLiteral("e2e")).toBool()) {
+        return finished(fail(profile + QStringLiteral("'s call to ") + callee +
+                             QStringLiteral(" is not end-to-end: ") +
+                             media->value(QStringLiteral("not_e2e_reason")).toString()));
+    }
+    auto ended = agent->waitFor(QStringLiteral("ended"));
+    if (!ended) {
+        return finished(fail(ended.error()));
+    }
+    const QString code = ended->value(QStringLiteral("code")).toString();
+    if (code != QStringLiteral("hangup")) {
+        return finished(fail(profile + QStringLiteral("'s call to ") + callee +
+                             QStringLiteral(" ended with ") + code +
+                             QStringLiteral(", not the caller's hang-up")));
+    }
+    return finished({});
 }
 
 std::vector<TracedMessage> WorldRun::trace() const {

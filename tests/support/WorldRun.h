@@ -14,6 +14,7 @@
 #include "tests/support/TestResult.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
@@ -43,6 +44,12 @@ struct TracedMessage {
     [[nodiscard]] QByteArray body() const;
 };
 
+/// A running agent and the event that said it registered.
+struct RegisteredAgent {
+    std::unique_ptr<AgentProcess> agent;
+    QJsonObject registered; ///< its "contact" is the binding it registered
+};
+
 class WorldRun {
 public:
     ~WorldRun();
@@ -69,6 +76,11 @@ public:
                                               const QString &extra = {},
                                               const QString &sections = {});
 
+    /// Copies `<base>.ini` to `<name>.ini` without its registrar and outbound
+    /// proxy lines: an agent on it registers nowhere and sends its requests
+    /// straight to its --via target.
+    [[nodiscard]] TestResult<QString> directProfile(const QString &base, const QString &name);
+
     /// Adds `user@domain` to the subscriber table at `dbKey` (WORLD_B_DB...)
     /// with napkin-certd; returns the password.
     [[nodiscard]] TestResult<QString> addUser(const QString &address, const QString &dbKey);
@@ -76,6 +88,30 @@ public:
     /// A napkin-cli agent (not started) logging into scratch().
     [[nodiscard]] std::unique_ptr<AgentProcess> agent(const QString &name,
                                                       const QStringList &arguments) const;
+
+    /// An agent (not started) on the world's `<profile>.ini` calling `callee`,
+    /// logging as `name`; `extra` arguments follow.
+    [[nodiscard]] std::unique_ptr<AgentProcess> caller(const QString &name, const QString &profile,
+                                                       const QString &callee,
+                                                       const QStringList &extra = {}) const;
+
+    /// Starts an agent named `name` on the profile at `ini` that answers
+    /// every call, and waits (up to a minute) until it has registered.
+    [[nodiscard]] TestResult<RegisteredAgent> registeredAnswerer(const QString &name,
+                                                                 const QString &ini) const;
+
+    /// An agent (not started) on a directProfile() of `<base>.ini` named
+    /// `name`, calling `callee` straight through `via` (no proxy); `extra`
+    /// arguments follow.
+    [[nodiscard]] TestResult<std::unique_ptr<AgentProcess>>
+    directCaller(const QString &base, const QString &name, const QString &callee,
+                 const QString &via, const QStringList &extra = {});
+
+    /// One short call (hung up after a second, no audio) from the world's
+    /// `<profile>.ini` to `callee`: fails unless its media came up end-to-end
+    /// and it ended with the caller's hang-up. The agent is stopped after.
+    [[nodiscard]] TestResult<void> shortEndToEndCall(const QString &profile,
+                                                     const QString &callee) const;
 
     /// Every message the proxies logged so far (TRACE_MESSAGES), in log order per proxy.
     [[nodiscard]] std::vector<TracedMessage> trace() const;
