@@ -316,24 +316,46 @@ void MediaSession::Engine::run() {
     mediaLog(LogLevel::Info, "media: started " + std::string(codecName(m_stats.codec)) + " over " +
                                  std::string(suiteName(m_stats.suite)) + " to " +
                                  m_remoteRtp.toString());
+    bool readEarly = false; // the sockets were read since the last tick
     while (!m_stop) {
         // One wake-up per 20 ms: the sockets are read right before each tick
         // (playout only happens at ticks, so reading earlier gains nothing),
         // with kernel timestamps for when packets really arrived. This halves
         // the wake-ups, which dominate the CPU cost on virtual machines.
-        pollfd wake{m_wake.fd, POLLIN, 0};
+        // Until media flows (at the start, and after a stall) the sockets are
+        // watched as well: the first authenticated packet is then reported
+        // when it arrives, not up to a tick later, and call set-up is that
+        // much shorter. At most one such early read per tick: packets that
+        // fail SRTP (stale keys, a flood) cannot keep the thread busy.
+        pollfd fds[3] = {{m_wake.fd, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        nfds_t watched = 1;
+        if (!m_stats.flowing && !readEarly) {
+            fds[watched++].fd = m_rtp.fd();
+            if (m_rtcp.isOpen()) {
+                fds[watched++].fd = m_rtcp.fd();
+            }
+        }
         const auto wait = std::max(Clock::duration::zero(), next - Clock::now());
         const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
         timespec timeout{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
-        if (::ppoll(&wake, 1, &timeout, nullptr) > 0 && (wake.revents & POLLIN) != 0) {
+        const int ready = ::ppoll(fds, watched, &timeout, nullptr);
+        if (ready > 0 && (fds[0].revents & POLLIN) != 0) {
             std::uint64_t value = 0;
             (void)!::read(m_wake.fd, &value, sizeof value);
             continue; // stop requested (checked by the loop)
         }
         const auto now = Clock::now();
         if (now < next) {
+            if (ready > 0) {
+                drain(m_rtp, false, now);
+                if (m_rtcp.isOpen()) {
+                    drain(m_rtcp, true, now);
+                }
+                readEarly = true;
+            }
             continue;
         }
+        readEarly = false;
         drain(m_rtp, false, now);
         if (m_rtcp.isOpen()) {
             drain(m_rtcp, true, now);

@@ -402,9 +402,7 @@ void Call::handleAnswer() {
                 return;
             }
             m_peerDevice = opened->signer.certificate;
-            auto verdict =
-                verifiedVerdict(m_peerAor, opened->signer.certificate, m_ctx.agent.seen());
-            m_ctx.agent.saveSeen();
+            auto verdict = recordVerified(opened->signer.certificate);
             finishAnswer(verdict, std::move(opened->sdp));
         });
 }
@@ -454,6 +452,16 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
     }
     setState(State::Active);
     mediaAgreed();
+}
+
+IdentityVerdict Call::recordVerified(const crypto::Certificate &signer) {
+    SeenDevices &seen = m_ctx.agent.seen();
+    const bool known = seen.knows(m_peerAor, SeenDevices::deviceKeyOf(signer));
+    IdentityVerdict verdict = verifiedVerdict(m_peerAor, signer, seen);
+    if (!known) {
+        m_ctx.agent.saveSeen();
+    }
+    return verdict;
 }
 
 void Call::sendAck(std::optional<std::pair<std::string, crypto::Bytes>> body) {
@@ -575,8 +583,7 @@ void Call::judgeCaller() {
                     return;
                 }
                 m_peerDevice = proof->certificate;
-                auto verdict = verifiedVerdict(m_peerAor, proof->certificate, m_ctx.agent.seen());
-                m_ctx.agent.saveSeen();
+                auto verdict = recordVerified(proof->certificate);
                 decide(verdict);
             });
     });
@@ -633,11 +640,21 @@ void Call::answer() {
     // and the call says it is not end-to-end.
     std::optional<std::pair<std::string, crypto::Bytes>> body;
     if (m_e2eAnswer) {
-        body = outgoingSdp(sdp);
-        if (!body) {
-            respond(500, "Cannot Seal Answer");
+        // Not outgoingSdp(): nothing is answered yet, so a failure is a final
+        // response (with a Napkin Warning, so the caller does not take it for
+        // a plain phone and retry without S/MIME), not a BYE.
+        auto sealed = m_identity && m_peerDevice
+                          ? sealSdp(sdp, *m_peerDevice, *m_identity)
+                          : SecureBodyResult<crypto::MimeBody>(fail(SecureBodyError{
+                                IdentityFailure::Internal, "no certificate to seal the offer to"}));
+        if (!sealed) {
+            const std::string reason = "cannot seal the offer: " + sealed.error().message;
+            noteEnd(CallErrc::Local, reason, 500, false);
+            respond(500, "Cannot Seal Answer", reason);
+            setState(State::Ending);
             return;
         }
+        body.emplace(std::move(sealed->contentType), std::move(sealed->body));
     } else {
         body.emplace("application/sdp", crypto::Bytes(sdp.begin(), sdp.end()));
     }

@@ -10,7 +10,7 @@ arriving on BOTH sides:
   napkin:  the caller's call_state "calling" (written right after the INVITE
            is handed to the SIP stack) -> the later of the two
            media {"flowing": true} events (first authenticated SRTP packet,
-           seen at the media thread's next 20 ms tick).
+           reported by the media thread when it arrives).
   baresip: the ctrl_tcp "dial" command (its INVITE goes out within ~1 ms,
            CALL_LOCAL_SDP) -> the later of the two CALL_RTPESTAB events
            (first RTP packet that passed SRTP authentication).
