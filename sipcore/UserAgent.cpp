@@ -176,7 +176,11 @@ Result<Call *, UaError> UserAgent::call(const std::string &target, const std::st
         return fail(UaError{"'" + target + "' is not a SIP address: " + aor.error().message});
     }
     const std::string to = "<" + aor->uri() + ">";
-    nua_handle_t *nh = nua_handle(m_nua, nullptr, SIPTAG_TO_STR(to.c_str()), TAG_END());
+    // NUTAG_MAX_RETRY_AFTER(0): a 5xx with Retry-After ends the call attempt
+    // at once with its reason, instead of nua silently sending the INVITE
+    // again up to 32 s later while the person waits at "Calling...".
+    nua_handle_t *nh =
+        nua_handle(m_nua, nullptr, SIPTAG_TO_STR(to.c_str()), NUTAG_MAX_RETRY_AFTER(0), TAG_END());
     if (nh == nullptr) {
         return fail(UaError{"cannot create a SIP handle"});
     }

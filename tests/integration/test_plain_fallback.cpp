@@ -38,6 +38,8 @@ private Q_SLOTS:
     void plainPhoneGetsPlainSdesCall();
     void requiredEndToEndRefusesPlainPhone();
     void plainOfferInTheOkIsAnswered();
+    void refusalThatReadTheBodyIsNotRetriedPlain_data();
+    void refusalThatReadTheBodyIsNotRetriedPlain();
 
 private:
     std::unique_ptr<WorldRun> m_world;
@@ -204,6 +206,55 @@ void TestPlainFallback::plainOfferInTheOkIsAnswered() {
                         {{QStringLiteral("state"), QStringLiteral("active")}}));
     NAPKIN_WAIT_EVENT(ended, *alice, QStringLiteral("ended"));
     QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
+    alice->process().stop();
+}
+
+void TestPlainFallback::refusalThatReadTheBodyIsNotRetriedPlain_data() {
+    QTest::addColumn<QByteArray>("extraHeader");
+    QTest::addColumn<QString>("reasonPart");
+    // A Napkin device that read the signed INVITE and failed (e.g. it could
+    // not seal its offer): not a plain phone.
+    QTest::newRow("napkin warning")
+        << QByteArray("Warning: 399 napkin \"cannot seal the offer: test\"\r\n")
+        << QStringLiteral("cannot seal the offer");
+    // An overloaded server asks to come back later, not to drop S/MIME.
+    QTest::newRow("retry-after") << QByteArray("Retry-After: 30\r\n") << QStringLiteral("500");
+}
+
+void TestPlainFallback::refusalThatReadTheBodyIsNotRetriedPlain() {
+    QFETCH(QByteArray, extraHeader);
+    QFETCH(QString, reasonPart);
+    RawSipPhone phone;
+    NAPKIN_VERIFY_OK(phone.bind());
+    auto caller = m_world->directCaller(QStringLiteral("alice"),
+                                        QStringLiteral("alice-refused-%1")
+                                            .arg(QLatin1String(QTest::currentDataTag()))
+                                            .replace(u' ', u'-'),
+                                        QStringLiteral("sip:bob@b.example"), phone.target(),
+                                        {QStringLiteral("--no-audio")});
+    NAPKIN_VERIFY_OK(caller);
+    const auto alice = std::move(caller).value();
+    NAPKIN_VERIFY_OK(alice->start());
+
+    int invites = 0;
+    const bool ended = phone.serveUntil(
+        60000, [&] { return alice->find(QStringLiteral("ended")).has_value(); },
+        [&](const RawSipPhone::Datagram &d) {
+            if (d.bytes.startsWith("INVITE ")) {
+                ++invites;
+                phone.send("SIP/2.0 500 Server Internal Error\r\n" +
+                               phone.dialogHeaders(d.bytes, "refused1") + extraHeader +
+                               "Content-Length: 0\r\n\r\n",
+                           d);
+            }
+        });
+    QVERIFY2(ended, "the caller never ended the refused call");
+    QCOMPARE(invites, 1); // a plain retry would have come before "ended"
+    NAPKIN_WAIT_EVENT(end, *alice, QStringLiteral("ended"));
+    QCOMPARE(end.value(QStringLiteral("status")).toInt(), 500);
+    const QString reason = end.value(QStringLiteral("reason")).toString();
+    QVERIFY2(reason.contains(reasonPart), qPrintable(reason));
+    QVERIFY(!alice->find(QStringLiteral("media")));
     alice->process().stop();
 }
 

@@ -25,9 +25,26 @@ QString RawSipPhone::target() const {
 
 bool RawSipPhone::serveUntilBye(int timeoutMs,
                                 const std::function<void(const Datagram &)> &onMessage) {
+    bool bye = false;
+    return serveUntil(
+        timeoutMs, [&bye] { return bye; },
+        [&bye, &onMessage](const Datagram &d) {
+            if (d.bytes.startsWith("BYE ")) {
+                bye = true;
+            } else {
+                onMessage(d);
+            }
+        });
+}
+
+bool RawSipPhone::serveUntil(int timeoutMs, const std::function<bool()> &done,
+                             const std::function<void(const Datagram &)> &onMessage) {
     QElapsedTimer clock;
     clock.start();
-    while (clock.elapsed() < timeoutMs) {
+    while (!done()) {
+        if (clock.elapsed() >= timeoutMs) {
+            return false;
+        }
         if (!m_socket.hasPendingDatagrams()) {
             QTest::qWait(10);
             continue;
@@ -40,11 +57,10 @@ bool RawSipPhone::serveUntilBye(int timeoutMs,
                      headerLines(d.bytes, {"via", "from", "to", "call-id", "cseq"}) +
                      "Content-Length: 0\r\n\r\n",
                  d);
-            return true;
         }
         onMessage(d);
     }
-    return false;
+    return true;
 }
 
 void RawSipPhone::send(const QByteArray &message, const Datagram &to) {

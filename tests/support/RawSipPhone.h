@@ -38,6 +38,10 @@ public:
     /// Reads datagrams until a BYE came (answered 200 OK here) or `timeoutMs`
     /// passed, handing every other one to `onMessage`. True when the BYE came.
     bool serveUntilBye(int timeoutMs, const std::function<void(const Datagram &)> &onMessage);
+    /// The same, until `done()` returns true (checked between datagrams) or
+    /// `timeoutMs` passed; a BYE is answered and handed on too. True when done.
+    bool serveUntil(int timeoutMs, const std::function<bool()> &done,
+                    const std::function<void(const Datagram &)> &onMessage);
     void send(const QByteArray &message, const Datagram &to);
 
     /// The header lines of a response to `request` that opens a dialog: its
