@@ -402,7 +402,9 @@ void Call::handleAnswer() {
                 return;
             }
             m_peerDevice = opened->signer.certificate;
-            auto verdict = recordVerified(opened->signer.certificate);
+            auto verdict =
+                verifiedVerdict(m_peerAor, opened->signer.certificate, m_ctx.agent.seen());
+            m_ctx.agent.saveSeen(); // writes only when the device was news
             finishAnswer(verdict, std::move(opened->sdp));
         });
 }
@@ -452,16 +454,6 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
     }
     setState(State::Active);
     mediaAgreed();
-}
-
-IdentityVerdict Call::recordVerified(const crypto::Certificate &signer) {
-    SeenDevices &seen = m_ctx.agent.seen();
-    const bool known = seen.knows(m_peerAor, SeenDevices::deviceKeyOf(signer));
-    IdentityVerdict verdict = verifiedVerdict(m_peerAor, signer, seen);
-    if (!known) {
-        m_ctx.agent.saveSeen();
-    }
-    return verdict;
 }
 
 void Call::sendAck(std::optional<std::pair<std::string, crypto::Bytes>> body) {
@@ -583,7 +575,8 @@ void Call::judgeCaller() {
                     return;
                 }
                 m_peerDevice = proof->certificate;
-                auto verdict = recordVerified(proof->certificate);
+                auto verdict = verifiedVerdict(m_peerAor, proof->certificate, m_ctx.agent.seen());
+                m_ctx.agent.saveSeen(); // writes only when the device was news
                 decide(verdict);
             });
     });

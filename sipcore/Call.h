@@ -189,11 +189,6 @@ private:
 
     void setState(State state);
     void setVerdict(IdentityVerdict verdict);
-    /// The verdict on the peer's device whose signature checked out. The
-    /// seen-devices file is written only when the device is new for the
-    /// address: writing it (with fsync) on every call put milliseconds, at
-    /// times tens of them, on the set-up path for nothing.
-    [[nodiscard]] IdentityVerdict recordVerified(const crypto::Certificate &signer);
     void mediaAgreed();
     /// Records why the call ends (the first reason wins) and sends BYE.
     void failCall(CallErrc code, std::string reason, int sipStatus = 0);

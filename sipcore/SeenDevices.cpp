@@ -60,11 +60,12 @@ Result<void, std::string> SeenDevices::load() {
         loaded[std::string(line.substr(0, sp))].insert(std::string(line.substr(sp + 1)));
     }
     m_devices = std::move(loaded);
+    m_unsaved = false;
     return {};
 }
 
-Result<void, std::string> SeenDevices::save() const {
-    if (m_path.empty()) {
+Result<void, std::string> SeenDevices::save() {
+    if (m_path.empty() || !m_unsaved) {
         return {};
     }
     std::string text = "# Napkin: devices seen per contact (address, instance or fingerprint)\n";
@@ -76,6 +77,7 @@ Result<void, std::string> SeenDevices::save() const {
     if (auto written = crypto::writeFileAtomically(m_path, text, 0600); !written) {
         return fail(m_path + ": " + written.error().message);
     }
+    m_unsaved = false;
     return {};
 }
 
@@ -86,6 +88,7 @@ SeenDevices::Sighting SeenDevices::record(const std::string &aor, const std::str
     }
     const bool first = devices.empty();
     devices.insert(device);
+    m_unsaved = true;
     return first ? Sighting::FirstContact : Sighting::NewDevice;
 }
 

@@ -35,8 +35,10 @@ public:
     /// line number) when it cannot be read or a line is malformed; the store
     /// is then left empty.
     [[nodiscard]] Result<void, std::string> load();
-    /// Writes the file atomically (mode 0600). Does nothing when memory-only.
-    [[nodiscard]] Result<void, std::string> save() const;
+    /// Writes the file atomically (mode 0600) when a sighting was recorded
+    /// since the last successful save (or load). Does nothing when
+    /// memory-only, or when nothing changed: a known device costs no write.
+    [[nodiscard]] Result<void, std::string> save();
 
     /// Records that `aor` used `device` and says whether that was news.
     Sighting record(const std::string &aor, const std::string &device);
@@ -49,6 +51,7 @@ public:
 private:
     std::string m_path;
     std::map<std::string, std::set<std::string>> m_devices;
+    bool m_unsaved = false; ///< a device was recorded and not written yet
 };
 
 /// The verdict for a signer whose signature checked out: Verified, or

@@ -3,7 +3,7 @@
 #include <sofia-sip/sip.h>
 
 #include <array>
-#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -76,8 +76,6 @@ AnsweredInvites &answeredInvites() {
     return invites;
 }
 
-std::atomic<std::uint64_t> g_dropped{0};
-
 bool isInviteResponse(sip_t const *sip) {
     return sip != nullptr && sip->sip_cseq != nullptr &&
            sip->sip_cseq->cs_method == sip_method_invite && sip->sip_call_id != nullptr &&
@@ -93,7 +91,6 @@ extern "C" int nua_client_response(nua_client_request *cr, int status, char cons
         if (status >= 200 && status < 300) {
             answeredInvites().remember(cr, *sip);
         } else if (status >= 100 && status < 200 && answeredInvites().contains(cr, *sip)) {
-            g_dropped.fetch_add(1, std::memory_order_relaxed);
             return 0; // a provisional after the final response: RFC 3261 17.1.1.2
         }
     }
@@ -106,10 +103,6 @@ bool lateProvisionalGuardActive() {
     void *resolved = dlsym(RTLD_DEFAULT, "nua_client_response");
     return resolved != nullptr && resolved == reinterpret_cast<void *>(&nua_client_response) &&
            dlsym(RTLD_NEXT, "nua_client_response") != nullptr;
-}
-
-std::uint64_t lateProvisionalsDropped() {
-    return g_dropped.load(std::memory_order_relaxed);
 }
 
 } // namespace napkin::sip

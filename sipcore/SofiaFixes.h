@@ -18,16 +18,10 @@
 // (see sipcore/CMakeLists.txt). lateProvisionalGuardActive() checks that the
 // process really resolves the symbol to the guard.
 
-#include <cstdint>
-
 namespace napkin::sip {
 
 /// True when the dynamic linker resolves Sofia-SIP's nua_client_response to
 /// Napkin's guard, so late provisionals after a 2xx are ignored.
 [[nodiscard]] bool lateProvisionalGuardActive();
-
-/// How many late provisional responses the guard has dropped in this
-/// process (for diagnostics and tests).
-[[nodiscard]] std::uint64_t lateProvisionalsDropped();
 
 } // namespace napkin::sip

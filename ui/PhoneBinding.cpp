@@ -219,19 +219,17 @@ StatusView PhoneBinding::statusView(const app::AccountController &account) {
 
 QList<DeviceRow> PhoneBinding::deviceRows(const app::DevicesModel &model) {
     QList<DeviceRow> rows;
-    for (int r = 0; r < model.rowCount(); ++r) {
-        const QModelIndex i = model.index(r);
+    for (const app::DeviceRow &source : model.rows()) {
         DeviceRow row;
-        row.fingerprint = i.data(app::DevicesModel::FingerprintRole).toString();
-        row.fingerprintGroups = i.data(app::DevicesModel::FingerprintGroupsRole).toString();
+        row.fingerprint = source.fingerprint;
+        row.fingerprintGroups = Call::fingerprintGroupsFor(source.fingerprint);
         // The bare name: DeviceNameRole says "This device (...)" for this device, and the
-        // page marks this device itself (with ThisDeviceRole), so the words came twice.
-        const app::DeviceRow &source = model.rows().at(static_cast<std::size_t>(r));
+        // page marks this device itself, so the words would come twice.
         row.deviceName = Call::deviceNameFor(source.instanceUrn, source.fingerprint);
-        row.notBefore = i.data(app::DevicesModel::NotBeforeRole).toDateTime();
-        row.notAfter = i.data(app::DevicesModel::NotAfterRole).toDateTime();
-        row.thisDevice = i.data(app::DevicesModel::ThisDeviceRole).toBool();
-        row.known = i.data(app::DevicesModel::KnownRole).toBool();
+        row.notBefore = source.notBefore;
+        row.notAfter = source.notAfter;
+        row.thisDevice = source.thisDevice;
+        row.known = source.known;
         rows << row;
     }
     return rows;

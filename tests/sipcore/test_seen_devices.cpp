@@ -3,6 +3,7 @@
 #include "crypto/DeviceIdentity.h"
 #include "sipcore/SeenDevices.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -44,6 +45,29 @@ private Q_SLOTS:
         QVERIFY(again.knows("sip:alice@a.example", "sha256:00ff"));
         QCOMPARE(again.record("sip:alice@a.example", "urn:uuid:3"),
                  SeenDevices::Sighting::NewDevice);
+    }
+
+    void savesOnlyWhatIsNews() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("seen-devices"));
+        SeenDevices seen(file.toStdString());
+        QVERIFY(seen.load().ok());
+        QVERIFY(seen.save().ok()); // nothing recorded: no file written
+        QVERIFY(!QFile::exists(file));
+        seen.record("sip:alice@a.example", "urn:uuid:1");
+        QVERIFY(seen.save().ok());
+        QVERIFY(QFile::remove(file));
+        // A device already known is no news: the file is not written again.
+        QCOMPARE(seen.record("sip:alice@a.example", "urn:uuid:1"), SeenDevices::Sighting::Known);
+        QVERIFY(seen.save().ok());
+        QVERIFY(!QFile::exists(file));
+        // A new one is, and the file then holds both.
+        seen.record("sip:alice@a.example", "urn:uuid:2");
+        QVERIFY(seen.save().ok());
+        SeenDevices again(file.toStdString());
+        QVERIFY(again.load().ok());
+        QVERIFY(again.knows("sip:alice@a.example", "urn:uuid:1"));
+        QVERIFY(again.knows("sip:alice@a.example", "urn:uuid:2"));
     }
 
     void malformedFileIsReportedWithItsLine() {

@@ -21,7 +21,6 @@ private Q_SLOTS:
 
 void TestSofiaFixes::guardResolvesInThisProcess() {
     QVERIFY(napkin::sip::lateProvisionalGuardActive());
-    QCOMPARE(napkin::sip::lateProvisionalsDropped(), std::uint64_t{0});
 }
 
 void TestSofiaFixes::executablesExportTheGuard_data() {
