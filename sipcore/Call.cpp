@@ -147,6 +147,7 @@ Call::Call(Context context, Direction direction, QString id, nua_handle_s *handl
       m_identity(std::move(identity)), m_sdp(context.media.create()),
       m_state(direction == Direction::Outgoing ? State::Calling : State::Checking) {
     m_sdp->onFlowing([this](bool flowing) { Q_EMIT mediaFlowing(flowing); });
+    m_sdp->onDtmf([this](char digit) { Q_EMIT dtmfReceived(digit); });
 }
 
 Call::~Call() {

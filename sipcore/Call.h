@@ -120,9 +120,6 @@ public:
     /// The media's figures (RTCP loss, jitter, round trip...); nullopt when no
     /// media runs.
     [[nodiscard]] std::optional<media::MediaStatistics> statistics() const;
-    /// `received(digit)` runs on the main thread for every RFC 4733 digit the
-    /// peer sends (one receiver; a second call replaces the first).
-    void onDtmfReceived(std::function<void(char digit)> received);
 
 Q_SIGNALS:
     void stateChanged(napkin::sip::Call::State state);
@@ -134,6 +131,8 @@ Q_SIGNALS:
     void holdChanged(bool localHold, bool remoteHold);
     /// Authenticated media started (true) or stopped (false) arriving.
     void mediaFlowing(bool flowing);
+    /// The peer sent an RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D').
+    void dtmfReceived(char digit);
     void ended(const napkin::sip::CallEnd &end);
 
 private:

@@ -45,10 +45,4 @@ std::optional<media::MediaStatistics> Call::statistics() const {
     return m_sdp->statistics();
 }
 
-void Call::onDtmfReceived(std::function<void(char digit)> received) {
-    if (m_sdp) {
-        m_sdp->onDtmf(std::move(received));
-    }
-}
-
 } // namespace napkin::sip

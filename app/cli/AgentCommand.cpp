@@ -230,12 +230,6 @@ bool Agent::prepare() {
                                                  {QStringLiteral("to"), m_profile.aor}});
         watch(call);
     });
-    connect(e, &engine::Engine::dtmfReceived, this, [this](Call *call, QChar digit) {
-        m_out.write(QStringLiteral("dtmf"),
-                    {{QStringLiteral("call"), call->id()},
-                     {QStringLiteral("digit"), QString(digit)},
-                     {QStringLiteral("direction"), QStringLiteral("received")}});
-    });
     connect(e, &engine::Engine::shutdownFinished, this, [this] {
         for (const auto &recording : m_recordings) {
             if (auto finished = recording->finish(); !finished) {
@@ -355,6 +349,12 @@ void Agent::watch(Call *call) {
     const QString direction = call->direction() == Call::Direction::Outgoing
                                   ? QStringLiteral("outgoing")
                                   : QStringLiteral("incoming");
+    connect(call, &Call::dtmfReceived, this, [this, id](char digit) {
+        m_out.write(QStringLiteral("dtmf"),
+                    {{QStringLiteral("call"), id},
+                     {QStringLiteral("digit"), QString(QChar::fromLatin1(digit))},
+                     {QStringLiteral("direction"), QStringLiteral("received")}});
+    });
     connect(call, &Call::stateChanged, this, [this, call, id, direction](Call::State state) {
         if (state == Call::State::Ended) {
             return; // reported as "ended"

@@ -91,6 +91,8 @@ void CallController::follow() {
                 applyMedia(text(media.codec), text(media.srtpSuite), endToEnd, reason,
                            media.localHold);
             });
+    connect(call, &sip::Call::dtmfReceived, this,
+            [this](char digit) { Q_EMIT dtmfReceived(QString(QChar::fromLatin1(digit))); });
     connect(call, &sip::Call::holdChanged, this,
             [this](bool localHold, bool remoteHold) { applyHold(localHold, remoteHold); });
     connect(call, &sip::Call::ended, this, [this](const sip::CallEnd &end) {

@@ -96,13 +96,6 @@ QString PhoneController::start() {
         }
         Q_EMIT incomingCall(controller);
     });
-    connect(e, &engine::Engine::dtmfReceived, this, [this](sip::Call *call, QChar digit) {
-        for (auto *controller : findChildren<CallController *>(Qt::FindDirectChildrenOnly)) {
-            if (controller->call() == call) {
-                Q_EMIT controller->dtmfReceived(QString(digit));
-            }
-        }
-    });
     connect(e, &engine::Engine::problem, this, &PhoneController::problem);
     connect(e, &engine::Engine::shutdownFinished, this, &PhoneController::engineStopped);
     for (const QString &warning : e->startupWarnings()) {

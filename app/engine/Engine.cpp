@@ -171,7 +171,6 @@ void Engine::wire() {
     connect(m_agent.get(), &sip::UserAgent::ready, this, [this] { Q_EMIT callsPossible(); });
     connect(m_agent.get(), &sip::UserAgent::problem, this, &Engine::problem);
     connect(m_agent.get(), &sip::UserAgent::incomingCall, this, [this](sip::Call *call) {
-        watchCall(call);
         Q_EMIT incomingCall(call);
     });
     connect(m_agent.get(), &sip::UserAgent::shutdownFinished, this, &Engine::shutdownFinished);
@@ -226,15 +225,6 @@ void Engine::adoptEnrolledIdentity() {
         crypto::DeviceIdentity{*cert, std::move(copy).value()}));
 }
 
-void Engine::watchCall(sip::Call *call) {
-    QPointer<sip::Call> guard(call);
-    call->onDtmfReceived([this, guard](char digit) {
-        if (guard) {
-            Q_EMIT dtmfReceived(guard.data(), QChar::fromLatin1(digit));
-        }
-    });
-}
-
 Result<void, QString> Engine::start() {
     if (m_started) {
         return fail(QStringLiteral("the account is already started"));
@@ -275,7 +265,6 @@ Result<sip::Call *, QString> Engine::call(const QString &target, const QString &
     if (!placed) {
         return fail(text(placed.error().message));
     }
-    watchCall(placed.value());
     Q_EMIT outgoingCall(placed.value());
     return placed.value();
 }

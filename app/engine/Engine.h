@@ -140,8 +140,6 @@ Q_SIGNALS:
     void incomingCall(napkin::sip::Call *call);
     /// A call placed with call().
     void outgoingCall(napkin::sip::Call *call);
-    /// The peer sent an RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D').
-    void dtmfReceived(napkin::sip::Call *call, QChar digit);
     /// readyForCalls() may have become true (emitted after every step that
     /// could make it so; check readyForCalls()).
     void callsPossible();
@@ -160,7 +158,6 @@ private:
     [[nodiscard]] Result<void, EngineError> build();
     void wire();
     void adoptEnrolledIdentity();
-    void watchCall(sip::Call *call);
 
     EngineConfig m_config;
     QString m_instanceUrn;
