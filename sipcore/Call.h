@@ -13,15 +13,24 @@
 //   ACK  SDP answer, encrypted to  ------->  verify, decrypt: media
 //   the answering device, signed
 //
-// Calls are created and owned by UserAgent; every method runs on the main
-// thread. A Call is deleted (later) after it reports ended().
+// Calls are created and owned by UserAgent (through the CallHost seam); every
+// method runs on the main thread. A Call is deleted (later) after it reports
+// ended(). Its phases (docs/architecture.md has the diagram):
+//
+//   State            Checking/Calling -> Ringing -> Answering -> Active -> Ending -> Ended
+//   InviteKind       outgoing: Signed | Plain | FallingBack -> PlainFallback
+//   AnswerPhase      outgoing: Awaiting -> Checking -> Acking -> Acked
+//   Protection       Pending -> Agreed (incoming, sealed offer out) -> EndToEnd | Clear
+//   Renegotiation    Idle <-> Holding | Resuming (our re-INVITE outstanding)
 
 #include "crypto/DeviceIdentity.h"
 #include "crypto/NameMatch.h"
+#include "sipcore/CallHost.h"
 #include "sipcore/CallPolicy.h"
 #include "sipcore/CertificateSource.h"
 #include "sipcore/IdentityBody.h"
 #include "sipcore/IdentityVerdict.h"
+#include "sipcore/PeerIdentityCheck.h"
 #include "sipcore/SdpNegotiator.h"
 
 #include <QObject>
@@ -32,13 +41,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 struct nua_handle_s;
 struct sip_s;
 
 namespace napkin::sip {
-
-class UserAgent;
 
 /// Why a call ended (or could not go on).
 enum class CallErrc {
@@ -79,7 +87,38 @@ public:
     };
     Q_ENUM(State)
 
+    /// How the call's bodies are protected.
+    enum class Protection {
+        Pending,  ///< not decided yet
+        Agreed,   ///< incoming: the sealed offer went out; end-to-end once the sealed answer is in
+        EndToEnd, ///< keys exchanged encrypted and signed between verified devices
+        Clear,    ///< not end-to-end (notEndToEndReason() says why)
+    };
+    Q_ENUM(Protection)
+
+    /// The services of the agent that a call uses; all outlive the call.
+    struct Context {
+        CallHost &host;
+        CertificateSource &certificates;
+        SdpNegotiatorFactory &media;
+        const PolicySettings &policy;
+    };
+
+    /// `handle` stays owned by the host, valid until ended(). Start the call
+    /// with startOutgoing() or startIncoming().
+    Call(Context context, Direction direction, QString id, nua_handle_s *handle,
+         std::shared_ptr<const crypto::DeviceIdentity> identity);
     ~Call() override;
+
+    /// Outgoing: sends the INVITE to the address of record `target`, or to
+    /// `requestUri` when given (a direct call without proxies).
+    void startOutgoing(const std::string &target, const std::string &requestUri);
+    /// Incoming: takes the INVITE `sip`; the caller is judged right after.
+    void startIncoming(const sip_s *sip);
+    /// An event of the SIP stack for this call's handle (from the host's nua
+    /// callback): responses, in-dialog requests, state changes, errors.
+    void onStackEvent(int event, int status, const char *phrase, const sip_s *sip,
+                      const void *tags);
 
     [[nodiscard]] const QString &id() const { return m_id; }
     [[nodiscard]] Direction direction() const { return m_direction; }
@@ -88,13 +127,15 @@ public:
     [[nodiscard]] const std::string &peer() const { return m_peerAor; }
     /// The peer's identity verdict (Unsigned until checked).
     [[nodiscard]] const IdentityVerdict &verdict() const { return m_verdict; }
+    [[nodiscard]] Protection protection() const { return m_security.protection; }
     /// Media keys were exchanged encrypted and signed between verified devices.
-    [[nodiscard]] bool endToEnd() const { return m_endToEnd; }
+    [[nodiscard]] bool endToEnd() const { return m_security.protection == Protection::EndToEnd; }
     /// Why it is not end-to-end, in words (empty when it is).
-    [[nodiscard]] const std::string &notEndToEndReason() const { return m_notE2eReason; }
+    [[nodiscard]] const std::string &notEndToEndReason() const { return m_security.reason; }
     [[nodiscard]] std::optional<NegotiatedMedia> media() const;
-    [[nodiscard]] bool onHold() const { return m_localHold; }
-    [[nodiscard]] const CallEnd &end() const { return m_end; }
+    [[nodiscard]] bool onHold() const;
+    /// Why the call ended; nullopt until it ends (or an end is decided).
+    [[nodiscard]] const std::optional<CallEnd> &end() const { return m_end; }
 
     /// Incoming, ringing: answers with the encrypted, signed offer.
     void answer();
@@ -136,23 +177,57 @@ Q_SIGNALS:
     void ended(const napkin::sip::CallEnd &end);
 
 private:
-    friend class UserAgent;
+    /// What our first INVITE carried.
+    enum class InviteKind {
+        Signed,        ///< the draft's INVITE: a signed identity body, no SDP
+        Plain,         ///< an SDES offer in clear (this device has no certificate)
+        FallingBack,   ///< the signed INVITE was refused as unreadable and a plain
+                       ///< one sent; the refused one's termination is still to come
+        PlainFallback, ///< called again in clear after that refusal
+    };
+    /// Outgoing: how far the first INVITE's 2xx got.
+    enum class AnswerPhase {
+        Awaiting, ///< no 2xx yet
+        Checking, ///< the 2xx is in; its signer and body are being checked
+        Acking,   ///< the ACK is handed to nua, not yet reported sent
+        Acked,    ///< the ACK went out (or could not, and the call is ending)
+    };
+    /// Our own re-INVITE, while one is outstanding.
+    enum class Renegotiation { Idle, Holding, Resuming };
 
-    /// The services of the agent that a call uses.
-    struct Context {
-        UserAgent &agent;
-        CertificateSource &certificates;
-        SdpNegotiatorFactory &media;
-        const PolicySettings &policy;
+    /// The peer's protection of this call, and the device the dialog is with.
+    struct Security {
+        Protection protection = Protection::Pending;
+        std::string reason = "not yet established"; ///< why not end-to-end
+        /// The device whose bodies this dialog accepts and seals to.
+        std::optional<crypto::Certificate> peerDevice;
+    };
+    struct OutgoingLeg {
+        IdentityHeaders sent;
+        std::string requestUri; ///< where to send the INVITE, when not to the AOR
+        std::string plainOffer; ///< the SDP of an unsigned INVITE
+        InviteKind invite = InviteKind::Plain;
+        std::string fallbackReason; ///< why the call fell back to plain SDP
+        int challenges = 0;
+        std::uint32_t inviteCseq = 0; ///< the CSeq number of our current first INVITE
+        AnswerPhase answer = AnswerPhase::Awaiting;
+        crypto::MimeBody answerBody;                       ///< the 2xx's body
+        std::chrono::steady_clock::time_point okArrived{}; ///< when the first 2xx arrived
+    };
+    struct IncomingLeg {
+        IdentityHeaders received;
+        crypto::MimeBody invite;
     };
 
-    Call(Context context, Direction direction, QString id, nua_handle_s *handle,
-         std::shared_ptr<const crypto::DeviceIdentity> identity);
+    [[nodiscard]] OutgoingLeg &out() { return std::get<OutgoingLeg>(m_leg); }
+    [[nodiscard]] IncomingLeg &in() { return std::get<IncomingLeg>(m_leg); }
+    /// The first offer is ours (a plain INVITE's, or a signed INVITE's 200).
+    [[nodiscard]] bool offerIsOurs() const;
 
-    // Outgoing.
-    void startOutgoing(const std::string &target, const std::string &requestUri);
+    // Outgoing (CallOutgoing.cpp).
     void sendInvite(bool afterChallenge, std::uint32_t cseq, const std::string &credentials);
     void onInviteResponse(int status, const char *phrase, const sip_s *sip);
+    void onAnswer(const sip_s *sip);
     void handleAnswer();
     void finishAnswer(const IdentityVerdict &verdict, std::optional<std::string> sdp);
     /// A refusal of our signed INVITE that a plain (non-Napkin) phone gives
@@ -160,32 +235,39 @@ private:
     /// or ends the call when end-to-end security is required. False when the
     /// response is not such a refusal.
     [[nodiscard]] bool fallBackToPlain(int status, const char *phrase, const sip_s *sip);
-    // Incoming.
-    void startIncoming(const sip_s *sip);
-    void judgeCaller();
-    void decide(const IdentityVerdict &verdict);
-    void onAck(const sip_s *sip);
-    // The ACK of our first INVITE's 2xx (outgoing).
-    /// Sends the ACK (with the SDP answer when there is one).
-    void sendAck(std::optional<std::pair<std::string, crypto::Bytes>> body = std::nullopt);
+    /// Sends the ACK of our first INVITE's 2xx (with the SDP answer, if any).
+    void sendAck(const crypto::MimeBody &body = {});
     /// nua refused our ACK ("900 No response to ACK") and sent nothing. This
     /// Sofia-SIP (Debian's 1.12.11, fixed upstream in FreeSWITCH's 1.13 in
     /// 2019) lets a provisional response that arrives after the 200 OK (the
     /// proxies can reorder 180 and 200) overwrite the INVITE's status, and
     /// nta swallows the 200's retransmissions, so no later nua_ack() can
     /// succeed. The callee would wait for the ACK and the call would have no
-    /// media: the call ends with a clear reason instead (BYE).
+    /// media: the call ends with a clear reason instead (BYE). SofiaFixes
+    /// prevents it; this is the fallback.
     void onAckRefused();
     /// nua sent the ACK (call state "ready").
     void onAckSent();
-    // Both.
+    // Incoming (CallIncoming.cpp).
+    void judgeCaller();
+    void decide(const IdentityVerdict &verdict);
+    void onAck(const sip_s *sip);
+    // Both, in the dialog (CallInDialog.cpp).
     void onReinvite(const sip_s *sip);
     void onReinviteResponse(int status, const sip_s *sip);
     void onCancelled(const sip_s *sip);
     void onBye();
     void onTerminated(int status, const char *phrase);
     void sendReinvite(bool hold);
+    /// The body to send to the peer device: sealed when the dialog has a peer
+    /// device, clear otherwise; nullopt after ending the call.
+    [[nodiscard]] std::optional<crypto::MimeBody> outgoingSdp(const std::string &sdp);
+    /// Checks a body from the peer device of an established dialog; the SDP,
+    /// or nullopt after ending the call.
+    [[nodiscard]] std::optional<std::string> incomingSdp(const crypto::MimeBody &body,
+                                                         const char *what);
 
+    // Shared (Call.cpp).
     void setState(State state);
     void setVerdict(IdentityVerdict verdict);
     void mediaAgreed();
@@ -195,61 +277,25 @@ private:
     void noteEnd(CallErrc code, std::string reason, int sipStatus, bool byPeer);
     void sendBye(const std::string &reason);
     void respond(int status, const std::string &phrase, const std::string &warning = {});
-    /// The body to send to the peer device: sealed when end-to-end, clear otherwise.
-    [[nodiscard]] std::optional<std::pair<std::string, crypto::Bytes>>
-    outgoingSdp(const std::string &sdp);
-    /// Checks a body from the peer device of an established call; the SDP, or
-    /// nullopt after ending the call.
-    [[nodiscard]] std::optional<std::string>
-    incomingSdp(const std::string &contentType, const crypto::Bytes &body, const char *what);
+    /// Incoming, before the 200: ends the call with a final response.
+    void refuse(CallErrc code, int status, const std::string &phrase, const std::string &reason);
 
     Context m_ctx;
     Direction m_direction;
     QString m_id;
-    nua_handle_s *m_handle; ///< owned by UserAgent (CallEntry), valid until ended()
+    nua_handle_s *m_handle; ///< owned by the host, valid until ended()
     std::shared_ptr<const crypto::DeviceIdentity> m_identity;
     std::unique_ptr<SdpNegotiator> m_sdp;
     State m_state;
     IdentityVerdict m_verdict;
-    bool m_endToEnd = false;
-    std::string m_notE2eReason = "not yet established";
-    CallEnd m_end;
-    bool m_localHold = false;
-    bool m_remoteHold = false;
-    bool m_reinviteOutstanding = false;
-    bool m_endNoted = false;
-    bool m_ended = false;
+    Security m_security;
+    std::optional<CallEnd> m_end;
+    Renegotiation m_renegotiation = Renegotiation::Idle;
 
     std::string m_peerAor;
     std::optional<crypto::Aor> m_peer;
-    std::optional<crypto::Certificate> m_peerDevice; ///< the certificate the dialog is with
-
-    // Outgoing INVITE.
-    IdentityHeaders m_sent;
-    std::string m_requestUri; ///< where to send the INVITE, when not to the AOR
-    std::string m_plainOffer; ///< the SDP of an unsigned INVITE
-    bool m_signedInvite = false;
-    int m_challenges = 0;
-    bool m_plainFallback = false;   ///< the signed INVITE was refused; called again in clear
-    bool m_skipTermination = false; ///< the refused INVITE's end is not the call's end
-    std::string m_fallbackReason;   ///< why the call fell back to plain SDP
-    std::optional<SourceResult<std::vector<crypto::Certificate>>> m_peerSet;
-    std::optional<std::pair<std::string, crypto::Bytes>> m_answerBody; ///< the 200's body
-    bool m_answerHandled = false;
-    std::uint32_t m_inviteCseq = 0; ///< the CSeq number of our current first INVITE
-    std::chrono::steady_clock::time_point m_okArrived; ///< when the first 200 arrived
-    bool m_ackPending = false; ///< nua_ack() called, "ACK sent" not yet reported
-
-    // Incoming INVITE.
-    IdentityHeaders m_received;
-    std::string m_inviteType;
-    crypto::Bytes m_inviteBody;
-    bool m_answered = false;
-    bool m_e2eAnswer = false;
-    bool m_awaitingAckAnswer = false;
-    bool m_sentOffer = false; ///< the offer is ours (in the INVITE or in the 200)
-
-    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+    std::unique_ptr<PeerIdentityCheck> m_peerCheck; ///< once the peer's address is known
+    std::variant<OutgoingLeg, IncomingLeg> m_leg;
 };
 
 } // namespace napkin::sip

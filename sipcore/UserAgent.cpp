@@ -184,11 +184,7 @@ Result<Call *, UaError> UserAgent::call(const std::string &target, const std::st
     if (nh == nullptr) {
         return fail(UaError{"cannot create a SIP handle"});
     }
-    auto *call = new Call(Call::Context{*this, m_certificates, m_media, m_settings.policy},
-                          Call::Direction::Outgoing, QStringLiteral("c%1").arg(m_nextCall++), nh,
-                          m_identity);
-    call->setParent(this);
-    m_calls[nh] = CallEntry{OwnedHandle(nh), call};
+    Call *call = newCall(Call::Direction::Outgoing, nh);
     Q_EMIT outgoingCall(call);
     call->startOutgoing(target, requestUri);
     return call;
@@ -287,55 +283,26 @@ void UserAgent::onEvent(int event, int status, const char *phrase, nua_handle_s 
     auto it = nh != nullptr ? m_calls.find(nh) : m_calls.end();
     Call *call = it != m_calls.end() ? it->second.call : nullptr;
 
+    if (call != nullptr) {
+        call->onStackEvent(event, status, phrase, sip, tags);
+    }
     switch (e) {
     case nua_i_invite:
-        if (call != nullptr) {
-            call->onReinvite(sip);
-        } else if (nh != nullptr && sip != nullptr) {
+        if (call == nullptr && nh != nullptr && sip != nullptr) {
             onIncomingInvite(nh, sip);
         }
         return;
-    case nua_r_invite:
-        if (call != nullptr) {
-            call->onInviteResponse(status, phrase, sip);
-        }
-        return;
-    case nua_i_ack:
-        if (call != nullptr) {
-            call->onAck(sip);
-        }
-        return;
-    case nua_i_cancel:
-        if (call != nullptr) {
-            call->onCancelled(sip);
-        }
-        return;
-    case nua_i_bye:
-        if (call != nullptr) {
-            call->onBye();
-        }
-        return;
-    case nua_i_state: {
-        int callState = nua_callstate_init;
-        tl_gets(tags, NUTAG_CALLSTATE_REF(callState), TAG_END());
-        if (call != nullptr && callState == nua_callstate_ready &&
-            call->direction() == Call::Direction::Outgoing) {
-            call->onAckSent();
-        }
-        if (call != nullptr && callState == nua_callstate_terminated) {
-            call->onTerminated(status, phrase);
-        }
-        return;
-    }
     case nua_i_error:
-        if (call != nullptr && status == 900 && phrase != nullptr &&
-            std::string_view(phrase) == "No response to ACK") {
-            call->onAckRefused(); // and still reported: see Call::onAckRefused
-        }
         qCWarning(lcSip) << "SIP stack error" << status << (phrase ? phrase : "");
         Q_EMIT problem(QStringLiteral("SIP stack error %1 %2")
                            .arg(status)
                            .arg(QString::fromUtf8(phrase ? phrase : "")));
+        return;
+    case nua_r_invite:
+    case nua_i_ack:
+    case nua_i_cancel:
+    case nua_i_bye:
+    case nua_i_state:
         return;
     default:
         break;
@@ -445,13 +412,17 @@ void UserAgent::onIncomingInvite(nua_handle_s *nh, const sip_s *sip) {
         nua_handle_destroy(nh);
         return;
     }
-    auto *call = new Call(Call::Context{*this, m_certificates, m_media, m_settings.policy},
-                          Call::Direction::Incoming, QStringLiteral("c%1").arg(m_nextCall++), nh,
-                          m_identity);
-    call->setParent(this);
-    m_calls[nh] = CallEntry{OwnedHandle(nh), call};
+    Call *call = newCall(Call::Direction::Incoming, nh);
     call->startIncoming(sip);
     Q_EMIT incomingCall(call);
+}
+
+Call *UserAgent::newCall(Call::Direction direction, nua_handle_s *nh) {
+    auto *call = new Call(Call::Context{*this, m_certificates, m_media, m_settings.policy},
+                          direction, QStringLiteral("c%1").arg(m_nextCall++), nh, m_identity);
+    call->setParent(this);
+    m_calls[nh] = CallEntry{OwnedHandle(nh), call};
+    return call;
 }
 
 void UserAgent::callEnded(Call *call) {
@@ -498,10 +469,13 @@ std::string UserAgent::fromHeader(const std::string &tag) const {
     return from + "<" + m_settings.aor + ">;tag=" + tag;
 }
 
-void UserAgent::saveSeen() {
-    if (auto saved = m_seen.save(); !saved) {
+IdentityVerdict UserAgent::verifiedDevice(const std::string &aor,
+                                          const crypto::Certificate &device) {
+    auto verdict = verifiedVerdict(aor, device, m_seen);
+    if (auto saved = m_seen.save(); !saved) { // writes only when the device was news
         qCWarning(lcSip).noquote() << "cannot save the seen devices:" << saved.error().c_str();
     }
+    return verdict;
 }
 
 } // namespace napkin::sip

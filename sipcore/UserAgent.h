@@ -12,6 +12,7 @@
 
 #include "crypto/DeviceIdentity.h"
 #include "sipcore/Call.h"
+#include "sipcore/CallHost.h"
 #include "sipcore/CallPolicy.h"
 #include "sipcore/CertificateSource.h"
 #include "sipcore/SdpNegotiator.h"
@@ -67,7 +68,7 @@ struct UaError {
     std::string message;
 };
 
-class UserAgent : public QObject {
+class UserAgent : public QObject, private CallHost {
     Q_OBJECT
 public:
     enum class Registration {
@@ -110,7 +111,7 @@ public:
     [[nodiscard]] Registration registration() const { return m_registration; }
     [[nodiscard]] const std::string &registrationError() const { return m_registrationError; }
     /// The Contact this device puts in REGISTER and INVITE.
-    [[nodiscard]] const std::string &contact() const { return m_contact; }
+    [[nodiscard]] const std::string &contact() const override { return m_contact; }
     [[nodiscard]] const UserAgentSettings &settings() const { return m_settings; }
     [[nodiscard]] std::vector<Call *> calls() const;
     [[nodiscard]] bool isReady() const { return !m_contact.empty(); }
@@ -128,8 +129,6 @@ Q_SIGNALS:
     void problem(const QString &message);
 
 private:
-    friend class Call;
-
     friend struct UserAgentCallback;
 
     /// `tags` is Sofia's tagi_t array (an anonymous struct type in C).
@@ -141,16 +140,14 @@ private:
     void startRegistration();
     void setRegistration(Registration state, const std::string &message);
     void finishShutdown();
-    void callEnded(Call *call);
+    [[nodiscard]] Call *newCall(Call::Direction direction, nua_handle_s *nh);
 
-    /// "Digest:\"realm\":user:password" for a 401/407 response, or empty.
-    [[nodiscard]] std::string credentialsFor(const sip_s *sip) const;
-    /// "Alice" <sip:alice@a.example>;tag=...
-    [[nodiscard]] std::string fromHeader(const std::string &tag) const;
-    [[nodiscard]] nua_s *nua() const { return m_nua; }
-    [[nodiscard]] SeenDevices &seen() { return m_seen; }
-    /// Saves the seen-devices store, reporting failures.
-    void saveSeen();
+    // CallHost: what a call may ask of its agent.
+    [[nodiscard]] std::string credentialsFor(const sip_s *sip) const override;
+    [[nodiscard]] std::string fromHeader(const std::string &tag) const override;
+    [[nodiscard]] IdentityVerdict verifiedDevice(const std::string &aor,
+                                                 const crypto::Certificate &device) override;
+    void callEnded(Call *call) override;
     /// Writes agent.pem and cafile.pem into a private directory.
     [[nodiscard]] Result<std::string, UaError> makeTlsDirectory();
 

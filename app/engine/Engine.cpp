@@ -170,9 +170,8 @@ void Engine::wire() {
             });
     connect(m_agent.get(), &sip::UserAgent::ready, this, [this] { Q_EMIT callsPossible(); });
     connect(m_agent.get(), &sip::UserAgent::problem, this, &Engine::problem);
-    connect(m_agent.get(), &sip::UserAgent::incomingCall, this, [this](sip::Call *call) {
-        Q_EMIT incomingCall(call);
-    });
+    connect(m_agent.get(), &sip::UserAgent::incomingCall, this,
+            [this](sip::Call *call) { Q_EMIT incomingCall(call); });
     connect(m_agent.get(), &sip::UserAgent::shutdownFinished, this, &Engine::shutdownFinished);
 
     // Enrolment runs beside registration; calls wait until it settled.

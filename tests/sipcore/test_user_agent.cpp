@@ -151,6 +151,43 @@ private:
     std::shared_ptr<const crypto::DeviceIdentity> m_alice;
     std::shared_ptr<const crypto::DeviceIdentity> m_bob;
 
+    /// Alice calls Bob; one of them (the caller when `callerForges`) signs
+    /// with a certificate for mallory at its own domain, which has no
+    /// certificate service. The other side must judge it Failed.
+    void signedForAnotherAddressWithoutService(bool callerForges) {
+        FixedCertificates certs;
+        if (callerForges) {
+            certs.publish("sip:bob@b.example", {m_bob->certificate}); // a.example: no service
+        } else {
+            certs.publish("sip:alice@a.example", {m_alice->certificate}); // b.example: no service
+        }
+        auto mallory =
+            makeIdentity(callerForges ? "sip:mallory@a.example" : "sip:mallory@b.example",
+                         "urn:uuid:3a110000-0000-4000-8000-000000000001");
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(callerForges ? mallory : m_alice);
+        bob.agent.setIdentity(callerForges ? m_bob : mallory);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        const Party &judge = callerForges ? bob : alice;
+        QCOMPARE(judge.verdicts.size(), std::size_t(1));
+        QCOMPARE(judge.verdicts[0].kind, IdentityVerdict::Kind::Failed);
+        if (callerForges) {
+            QCOMPARE(alice.ends[0].sipStatus, 403); // rejected before ringing
+            QVERIFY(std::find(bob.states.begin(), bob.states.end(), Call::State::Ringing) ==
+                    bob.states.end());
+        } else {
+            QCOMPARE(alice.ends[0].code, CallErrc::IdentityFailed); // ACKed, then BYE
+            QVERIFY(alice.e2es.empty());
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         auto root = SofiaRoot::create();
@@ -342,6 +379,42 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
         shutDown(alice);
         shutDown(bob);
+    }
+
+    // Both ends judge a domain without a certificate service alike
+    // (PeerIdentityCheck): the signed body must still verify against the
+    // certificate it carries, which must name the peer. Sound, the verdict is
+    // Unsigned (nothing vouches for it); unsound, it is Failed.
+    void callerDomainWithoutServiceIsUnsigned() {
+        FixedCertificates certs;
+        certs.publish("sip:bob@b.example", {m_bob->certificate}); // a.example: no service
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.e2es.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Unsigned);
+        QVERIFY2(bob.verdicts[0].reason.find("a.example") != std::string::npos,
+                 bob.verdicts[0].reason.c_str());
+        QVERIFY(!bob.e2es[0]);
+        QVERIFY(!alice.e2es[0]);
+        QCOMPARE(alice.verdicts[0].kind, IdentityVerdict::Kind::Unsigned); // answered in clear
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void callerDomainWithoutServiceSignedForAnotherAddressFails() {
+        signedForAnotherAddressWithoutService(true);
+    }
+
+    void calleeDomainWithoutServiceSignedForAnotherAddressFails() {
+        signedForAnotherAddressWithoutService(false);
     }
 
     void unknownSignerIsRefreshedOnce() {

@@ -1,0 +1,37 @@
+#pragma once
+
+// What a call needs from the agent that owns it, and nothing more. The agent
+// (UserAgent) implements it; a Call never reaches into its owner otherwise.
+
+#include "crypto/Certificate.h"
+#include "sipcore/IdentityVerdict.h"
+
+#include <string>
+
+struct sip_s;
+
+namespace napkin::sip {
+
+class Call;
+
+class CallHost {
+public:
+    virtual ~CallHost() = default;
+
+    /// This account's From header with `tag`: "Alice" <sip:alice@a.example>;tag=...
+    [[nodiscard]] virtual std::string fromHeader(const std::string &tag) const = 0;
+    /// The Contact this device puts in its requests.
+    [[nodiscard]] virtual const std::string &contact() const = 0;
+    /// nua's credentials ("Digest:\"realm\":user:password") answering the
+    /// 401/407 `challenge`, or empty when this account has none for it.
+    [[nodiscard]] virtual std::string credentialsFor(const sip_s *challenge) const = 0;
+    /// `device`, vouched for by `aor`'s domain, signed this call: the verdict
+    /// (Verified, or VerifiedNewDevice when the address used other devices
+    /// before), with the sighting remembered.
+    [[nodiscard]] virtual IdentityVerdict verifiedDevice(const std::string &aor,
+                                                         const crypto::Certificate &device) = 0;
+    /// `call` reported ended(): the host gives its handle back and deletes it later.
+    virtual void callEnded(Call *call) = 0;
+};
+
+} // namespace napkin::sip

@@ -1,0 +1,183 @@
+// Call, incoming: the caller's INVITE judged (PeerIdentityCheck), the policy's
+// decision (ring or refuse), the answer with our sealed offer, and the ACK
+// that brings the caller's sealed answer.
+
+#include "sipcore/Call.h"
+
+#include "sipcore/SecureBody.h"
+#include "sipcore/SipBody.h"
+#include "sipcore/SipLog.h"
+#include "sipcore/SofiaPtr.h"
+
+#include <QTimer>
+
+namespace napkin::sip {
+
+void Call::startIncoming(const sip_s *sip) {
+    IncomingLeg &leg = in();
+    leg.received.from = headerText(sip->sip_from);
+    leg.received.to = headerText(sip->sip_to);
+    leg.received.callId = headerText(sip->sip_call_id);
+    leg.received.cseq = headerText(sip->sip_cseq);
+    leg.received.date = headerText(sip->sip_date);
+    leg.received.contact = headerText(sip->sip_contact);
+    leg.invite = bodyOf(sip);
+    if (auto from = parseNameAddr(leg.received.from)) {
+        if (auto aor = crypto::parseAor(from->uri)) {
+            m_peer = *aor;
+            m_peerAor = aor->uri();
+            m_peerCheck =
+                std::make_unique<PeerIdentityCheck>(m_ctx.certificates, m_ctx.host, m_peerAor);
+        } else {
+            m_peerAor = from->uri;
+        }
+    }
+    // Judged after the agent announced the call, so that listeners see every step.
+    QTimer::singleShot(0, this, [this] { judgeCaller(); });
+}
+
+void Call::judgeCaller() {
+    if (m_state != State::Checking) {
+        return;
+    }
+    const crypto::MimeBody &invite = in().invite;
+    switch (classifyBody(invite.contentType, invite.body.size())) {
+    case BodyKind::Signed:
+        break;
+    case BodyKind::PlainSdp:
+        decide(IdentityVerdict::unsignedBecause(
+            m_peerAor, "the caller sent its SDP in clear, without a signature"));
+        return;
+    case BodyKind::Empty:
+        decide(IdentityVerdict::unsignedBecause(m_peerAor, "the caller's INVITE is not signed"));
+        return;
+    case BodyKind::Encrypted:
+    case BodyKind::Other:
+        decide(IdentityVerdict::unsignedBecause(m_peerAor, "the caller's INVITE carries " +
+                                                               invite.contentType));
+        return;
+    }
+    if (!m_peer) {
+        decide(IdentityVerdict::failedBecause(m_peerAor, IdentityFailure::Malformed,
+                                              "the From header names no SIP address"));
+        return;
+    }
+    auto peer = *m_peer;
+    auto received = in().received;
+    const auto now = std::chrono::system_clock::now();
+    m_peerCheck->judge(
+        invite,
+        [invite, received, peer,
+         now](std::span<const crypto::Certificate> set) -> SecureBodyResult<CheckedBody> {
+            auto proof = verifyIdentityBody(invite, received, peer, set, now);
+            if (!proof) {
+                return fail(std::move(proof).error());
+            }
+            return CheckedBody{std::move(proof).value(), std::nullopt};
+        },
+        [this](PeerJudgement judgement) {
+            if (m_state != State::Checking) {
+                return;
+            }
+            if (judgement.verdict.verified() && judgement.body) {
+                // Only a device its domain vouches for gets a sealed answer.
+                m_security.peerDevice = judgement.body->signer.certificate;
+            }
+            decide(judgement.verdict);
+        });
+}
+
+void Call::decide(const IdentityVerdict &verdict) {
+    setVerdict(verdict);
+    const crypto::MimeBody &invite = in().invite;
+    const BodyKind kind = classifyBody(invite.contentType, invite.body.size());
+    const IncomingDecision d = decideIncoming(verdict, kind, m_identity != nullptr, m_ctx.policy);
+    if (d.action == IncomingDecision::Action::Reject) {
+        const CallErrc code =
+            verdict.kind == IdentityVerdict::Kind::Failed
+                ? CallErrc::IdentityRejected
+                : (d.status == 415 ? CallErrc::MediaFailed : CallErrc::NotEndToEnd);
+        refuse(code, d.status, d.phrase, d.reason);
+        return;
+    }
+    m_security.protection = d.endToEnd ? Protection::Agreed : Protection::Clear;
+    m_security.reason = d.reason;
+    respond(180, "Ringing");
+    setState(State::Ringing);
+}
+
+void Call::answer() {
+    if (m_direction != Direction::Incoming || m_state != State::Ringing) {
+        return;
+    }
+    const crypto::MimeBody &invite = in().invite;
+    std::string sdp;
+    if (!offerIsOurs()) {
+        auto answer = m_sdp->createAnswer(crypto::asText(invite.body), false);
+        if (!answer) {
+            refuse(CallErrc::MediaFailed, 488, "Not Acceptable Here", answer.error().message);
+            return;
+        }
+        sdp = std::move(answer).value();
+    } else {
+        auto offer = m_sdp->createOffer(false);
+        if (!offer) {
+            refuse(CallErrc::MediaFailed, 500, "Media Failure", offer.error().message);
+            return;
+        }
+        sdp = std::move(offer).value();
+    }
+    // Only a verified caller's certificate is sealed to; others get clear SDP
+    // and the call says it is not end-to-end.
+    crypto::MimeBody body{"application/sdp", crypto::Bytes(sdp.begin(), sdp.end())};
+    if (m_security.protection == Protection::Agreed) {
+        // Not outgoingSdp(): nothing is answered yet, so a failure is a final
+        // response (with a Napkin Warning, so the caller does not take it for
+        // a plain phone and retry without S/MIME), not a BYE.
+        auto sealed = m_identity && m_security.peerDevice
+                          ? sealSdp(sdp, *m_security.peerDevice, *m_identity)
+                          : SecureBodyResult<crypto::MimeBody>(fail(SecureBodyError{
+                                IdentityFailure::Internal, "no certificate to seal the offer to"}));
+        if (!sealed) {
+            refuse(CallErrc::Local, 500, "Cannot Seal Answer",
+                   "cannot seal the offer: " + sealed.error().message);
+            return;
+        }
+        body = std::move(sealed).value();
+    }
+    nua_respond(m_handle, 200, "OK", TAG_NEXT(BodyTags(body).list()));
+    setState(State::Answering);
+}
+
+void Call::reject(int status, const std::string &phrase) {
+    if (m_direction != Direction::Incoming ||
+        (m_state != State::Ringing && m_state != State::Checking)) {
+        return;
+    }
+    noteEnd(CallErrc::Declined, "rejected on this device", status, false);
+    respond(status, phrase);
+    setState(State::Ending);
+}
+
+void Call::onAck(const sip_s *sip) {
+    if (m_direction != Direction::Incoming || m_state != State::Answering) {
+        return; // the ACK of a re-INVITE's 200
+    }
+    if (offerIsOurs()) {
+        auto answer = incomingSdp(bodyOf(sip), "the ACK");
+        if (!answer) {
+            return;
+        }
+        if (auto accepted = m_sdp->acceptAnswer(*answer); !accepted) {
+            failCall(CallErrc::MediaFailed, accepted.error().message);
+            return;
+        }
+        if (m_security.protection == Protection::Agreed) {
+            m_security.protection = Protection::EndToEnd;
+        }
+    }
+    setState(State::Active);
+    mediaAgreed();
+}
+
+} // namespace napkin::sip

@@ -1,0 +1,126 @@
+#include "sipcore/PeerIdentityCheck.h"
+
+namespace napkin::sip {
+
+namespace {
+
+PeerJudgement failed(const std::string &aor, const SecureBodyError &error) {
+    return {IdentityVerdict::failedBecause(aor, error.code, error.message), std::nullopt};
+}
+
+} // namespace
+
+PeerIdentityCheck::PeerIdentityCheck(CertificateSource &certificates, CallHost &host,
+                                     std::string aor)
+    : m_certificates(certificates), m_host(host), m_aor(std::move(aor)) {}
+
+PeerIdentityCheck::~PeerIdentityCheck() {
+    *m_alive = false;
+}
+
+void PeerIdentityCheck::fetch() {
+    if (m_fetch != Fetch::NotStarted) {
+        return;
+    }
+    m_fetch = Fetch::Running;
+    std::weak_ptr<bool> alive = m_alive;
+    m_certificates.fetch(m_aor, [this, alive](Set set) {
+        if (!alive.expired()) {
+            onSet(std::move(set));
+        }
+    });
+}
+
+void PeerIdentityCheck::judge(crypto::MimeBody body, BodyCheck check, Done done) {
+    Pending pending{std::move(body), std::move(check), std::move(done)};
+    if (m_fetch == Fetch::Done) {
+        judgeWith(*m_set, std::move(pending));
+        return;
+    }
+    m_pending = std::move(pending);
+    fetch();
+}
+
+void PeerIdentityCheck::onSet(Set set) {
+    m_fetch = Fetch::Done;
+    m_set = std::move(set);
+    if (m_pending) {
+        Pending pending = std::move(*m_pending);
+        m_pending.reset();
+        judgeWith(*m_set, std::move(pending));
+    }
+}
+
+void PeerIdentityCheck::judgeWith(const Set &set, Pending pending) {
+    if (set) {
+        checkPublished(set.value(), std::move(pending));
+        return;
+    }
+    const SourceError &error = set.error();
+    if (error.kind != SourceError::Kind::NoService) {
+        pending.done({IdentityVerdict::failedBecause(
+                          m_aor, IdentityFailure::CertificatesUnavailable, error.message),
+                      std::nullopt});
+        return;
+    }
+    // No service at the peer's domain: nothing can vouch for the signer. The
+    // body must still be sound against the certificate it carries (which
+    // must name the peer), so a tampered body is not mistaken for a merely
+    // unsigned one; the verdict never gets better than Unsigned.
+    auto claimed = claimedSigner(pending.body);
+    if (!claimed) {
+        pending.done({IdentityVerdict::unsignedBecause(m_aor, error.message), std::nullopt});
+        return;
+    }
+    const crypto::Certificate only[] = {*claimed};
+    auto checked = pending.check(only);
+    if (!checked) {
+        pending.done(failed(m_aor, checked.error()));
+        return;
+    }
+    pending.done(
+        {IdentityVerdict::unsignedBecause(m_aor, error.message), std::move(checked).value()});
+}
+
+void PeerIdentityCheck::checkPublished(std::vector<crypto::Certificate> set, Pending pending) {
+    auto first = pending.check(set);
+    if (first) {
+        auto verdict = m_host.verifiedDevice(m_aor, first->signer.certificate);
+        pending.done({std::move(verdict), std::move(first).value()});
+        return;
+    }
+    auto claimed = first.error().code == IdentityFailure::SignerNotListed
+                       ? claimedSigner(pending.body)
+                       : std::nullopt;
+    if (!claimed) {
+        pending.done(failed(m_aor, first.error()));
+        return;
+    }
+    // The signer is missing from the set (a cached one, or a device enrolled
+    // a moment ago): ask the service about that certificate once.
+    std::weak_ptr<bool> alive = m_alive;
+    m_certificates.refreshIfUnknown(
+        m_aor, claimed->fingerprint(),
+        [this, alive, first = std::move(first).error(), set = std::move(set),
+         pending = std::move(pending)](SourceResult<crypto::Certificate> refreshed) mutable {
+            if (alive.expired()) {
+                return;
+            }
+            if (!refreshed) {
+                first.message +=
+                    " (asked the certificate service again: " + refreshed.error().message + ")";
+                pending.done(failed(m_aor, first));
+                return;
+            }
+            set.push_back(std::move(refreshed).value());
+            auto second = pending.check(set);
+            if (!second) {
+                pending.done(failed(m_aor, second.error()));
+                return;
+            }
+            auto verdict = m_host.verifiedDevice(m_aor, second->signer.certificate);
+            pending.done({std::move(verdict), std::move(second).value()});
+        });
+}
+
+} // namespace napkin::sip
