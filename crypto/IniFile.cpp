@@ -1,7 +1,6 @@
 #include "crypto/IniFile.h"
 
 #include <algorithm>
-#include <optional>
 
 namespace napkin::crypto {
 
@@ -19,16 +18,6 @@ std::string_view trim(std::string_view s) {
         s.remove_suffix(1);
     }
     return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char &c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
 }
 
 bool isComment(std::string_view s) {
@@ -129,6 +118,27 @@ std::string sectionList(const IniSchema &schema) {
 
 } // namespace
 
+std::string iniLower(std::string_view text) {
+    std::string out(text);
+    for (char &c : out) {
+        if (c >= 'A' && c <= 'Z') {
+            c = static_cast<char>(c - 'A' + 'a');
+        }
+    }
+    return out;
+}
+
+std::optional<bool> parseIniFlag(std::string_view text) {
+    const std::string l = iniLower(text);
+    if (l == "true" || l == "yes" || l == "on" || l == "1") {
+        return true;
+    }
+    if (l == "false" || l == "no" || l == "off" || l == "0") {
+        return false;
+    }
+    return std::nullopt;
+}
+
 std::string IniError::message() const {
     return line > 0 ? file + " line " + std::to_string(line) + ": " + what : file + ": " + what;
 }
@@ -178,7 +188,7 @@ Result<IniFile, IniError> IniFile::parse(std::string_view text, std::string file
                 return error(IniError::Kind::MalformedHeader,
                              "malformed section header (expected [name])");
             }
-            section = lower(trim(header.substr(1, header.size() - 2)));
+            section = iniLower(trim(header.substr(1, header.size() - 2)));
             sectionKnown = std::any_of(schema.keys.begin(), schema.keys.end(),
                                        [&](const auto &k) { return k.section == section; });
             if (!sectionKnown && !schema.otherSectionsAllowed) {
@@ -192,7 +202,7 @@ Result<IniFile, IniError> IniFile::parse(std::string_view text, std::string file
         if (eq == std::string_view::npos || eq == 0) {
             return error(IniError::Kind::MalformedLine, "expected 'key = value'");
         }
-        const std::string key = lower(trim(line.substr(0, eq)));
+        const std::string key = iniLower(trim(line.substr(0, eq)));
         auto value = parseValue(line.substr(eq + 1));
         if (!value) {
             return error(IniError::Kind::MalformedQuote,

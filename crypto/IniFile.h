@@ -18,6 +18,7 @@
 
 #include "crypto/Result.h"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,11 @@ private:
     std::string m_file;
     std::vector<IniSection> m_sections;
 };
+
+/// ASCII lower case, as section and key names are compared.
+[[nodiscard]] std::string iniLower(std::string_view text);
+/// A yes/no value: true, yes, on, 1 or false, no, off, 0 in any case.
+[[nodiscard]] std::optional<bool> parseIniFlag(std::string_view text);
 
 /// Builds INI text that IniFile reads back to the same values.
 class IniWriter {

@@ -17,16 +17,6 @@ using Problem = std::optional<std::string>;
 
 constexpr std::size_t kMaxProfileSize = 256 * 1024;
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char &c : out) {
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-    }
-    return out;
-}
-
 bool isTransport(const std::string &t) {
     return t == "udp" || t == "tcp" || t == "tls";
 }
@@ -42,14 +32,11 @@ template <bool Tls> Problem readListen(SipProfile &p, const std::string &v, cons
 }
 
 Problem readFlag(bool &out, const std::string &v, std::string_view key) {
-    const std::string l = lower(v);
-    if (l == "true" || l == "yes" || l == "on" || l == "1") {
-        out = true;
-    } else if (l == "false" || l == "no" || l == "off" || l == "0") {
-        out = false;
-    } else {
+    const auto flag = crypto::parseIniFlag(v);
+    if (!flag) {
         return std::string(key) + " must be true or false";
     }
+    out = *flag;
     return {};
 }
 
@@ -67,10 +54,10 @@ const IniKey<SipProfile> kKeys[] = {
     {"sip", "transport", IniType::Choice, "udp",
      "udp, tcp or tls: the Contact's and the registrar's transport",
      [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
-         if (!isTransport(lower(v))) {
+         if (!isTransport(crypto::iniLower(v))) {
              return "transport must be udp, tcp or tls";
          }
-         p.transport = lower(v);
+         p.transport = crypto::iniLower(v);
          return {};
      },
      [](const SipProfile &p) -> Problem { return p.transport; }},

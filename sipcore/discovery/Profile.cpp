@@ -111,6 +111,17 @@ Problem writeDnsServer(const Profile &p) {
     return text.toStdString();
 }
 
+/// lifetime_days or lifetime_hours: 1 to `max` units of `unitHours` each.
+Problem readLifetime(Profile &p, const std::string &v, int unitHours, qint64 max,
+                     const char *problem) {
+    const auto units = parseCount(qs(v), 1, max);
+    if (!units) {
+        return problem;
+    }
+    p.certificateLifetime = std::chrono::hours(unitHours * *units);
+    return {};
+}
+
 /// lifetime_days when the lifetime is whole days, lifetime_hours otherwise.
 Problem writeLifetime(const Profile &p, bool days) {
     const auto hours = std::chrono::ceil<std::chrono::hours>(p.certificateLifetime).count();
@@ -188,24 +199,14 @@ const IniKey<Profile> kKeys[] = {
      writeText<&Profile::caFile>},
     {"certificates", "lifetime_days", IniType::Number, "7",
      "lifetime of this device's certificate, 1 to 90 days",
-     [](Profile &p, const std::string &v, const std::string &) -> Problem {
-         const auto days = parseCount(qs(v), 1, 90);
-         if (!days) {
-             return "lifetime_days must be 1 to 90";
-         }
-         p.certificateLifetime = std::chrono::hours(24 * *days);
-         return {};
+     [](Profile &p, const std::string &v, const std::string &) {
+         return readLifetime(p, v, 24, 90, "lifetime_days must be 1 to 90");
      },
      [](const Profile &p) { return writeLifetime(p, true); }},
     {"certificates", "lifetime_hours", IniType::Number, "",
      "the lifetime in hours instead, 1 to 2160",
-     [](Profile &p, const std::string &v, const std::string &) -> Problem {
-         const auto hours = parseCount(qs(v), 1, 90 * 24);
-         if (!hours) {
-             return "lifetime_hours must be 1 to 2160";
-         }
-         p.certificateLifetime = std::chrono::hours(*hours);
-         return {};
+     [](Profile &p, const std::string &v, const std::string &) {
+         return readLifetime(p, v, 1, 90 * 24, "lifetime_hours must be 1 to 2160");
      },
      [](const Profile &p) { return writeLifetime(p, false); }, "lifetime_days"},
     {"certificates", "cache_ttl", IniType::Number, "300",

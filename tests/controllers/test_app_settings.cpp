@@ -32,6 +32,7 @@ private Q_SLOTS:
 
 private:
     static QByteArray read(const QString &path);
+    static void write(const QString &path, const QByteArray &text);
     static void fillValid(AppSettings &s);
     QTemporaryDir m_home;
     int m_round = 0;
@@ -51,6 +52,12 @@ void TestAppSettings::init() {
 QByteArray TestAppSettings::read(const QString &path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void TestAppSettings::write(const QString &path, const QByteArray &text) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QCOMPARE(f.write(text), text.size());
 }
 
 void TestAppSettings::fillValid(AppSettings &s) {
@@ -269,15 +276,11 @@ void TestAppSettings::savedFileReadsBackToTheHeldStructs() {
     const QString dir = m_home.filePath(QStringLiteral("roundtrip"));
     QVERIFY(QDir().mkpath(dir));
     const QString cliIni = dir + QStringLiteral("/bob.ini");
-    {
-        QFile f(cliIni);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("[account]\naor = sip:bob@b.example\npassword = \"p ; \\\"w\"\n"
-                "username = bobby\ndisplay_name = \"Bob ; B\"\n"
-                "[certificates]\nlifetime_hours = 12\nkey_storage = file\n"
-                "[sip]\nlisten_tls = sips:127.0.0.9:5061\ntls_dir = tls\n"
-                "registration_expiry = 90\n[calls]\nring_on_failed = yes\n");
-    }
+    write(cliIni, "[account]\naor = sip:bob@b.example\npassword = \"p ; \\\"w\"\n"
+                  "username = bobby\ndisplay_name = \"Bob ; B\"\n"
+                  "[certificates]\nlifetime_hours = 12\nkey_storage = file\n"
+                  "[sip]\nlisten_tls = sips:127.0.0.9:5061\ntls_dir = tls\n"
+                  "registration_expiry = 90\n[calls]\nring_on_failed = yes\n");
     for (const bool fromCli : {false, true}) {
         AppSettings s(m_profile + (fromCli ? QStringLiteral("cli") : QString()));
         if (fromCli) {
@@ -309,12 +312,8 @@ void TestAppSettings::usernameFollowsTheAddressUnlessGiven() {
     QCOMPARE(s.accountProfile()->username, QByteArray("carol"));
 
     const QString ini = m_home.filePath(QStringLiteral("explicit-user.ini"));
-    {
-        QFile f(ini);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write("[account]\naor = sip:alice@a.example\nusername = a-digest\n"
-                "[certificates]\nkey_storage = none\n");
-    }
+    write(ini, "[account]\naor = sip:alice@a.example\nusername = a-digest\n"
+               "[certificates]\nkey_storage = none\n");
     AppSettings cli(m_profile + QStringLiteral("x"));
     QCOMPARE(cli.loadAccountFile(ini), QString());
     cli.setAddress(QStringLiteral("dave@a.example"));
