@@ -13,7 +13,8 @@ namespace {
 
 using crypto::IniKey;
 using crypto::IniType;
-using Problem = std::optional<std::string>;
+using Problem = std::optional<std::string>; ///< what is wrong with a value read
+using Value = std::optional<std::string>;   ///< a value to write, or none
 
 constexpr std::size_t kMaxProfileSize = 256 * 1024;
 
@@ -40,17 +41,17 @@ Problem readFlag(bool &out, const std::string &v, std::string_view key) {
     return {};
 }
 
-template <bool SipProfile::*Member> Problem writeFlag(const SipProfile &p) {
+template <bool SipProfile::*Member> Value writeFlag(const SipProfile &p) {
     return p.*Member ? "true" : "false";
 }
 
 /// Every key of [sip] and [calls], in the order they are read and written.
 const IniKey<SipProfile> kKeys[] = {
     {"sip", "listen", IniType::Text, "sip:*:*", "UDP and TCP listener (NUTAG_URL)",
-     readListen<false>, [](const SipProfile &p) -> Problem { return p.listen; }},
+     readListen<false>, [](const SipProfile &p) -> Value { return p.listen; }},
     {"sip", "listen_tls", IniType::Text, "none", "TLS listener, such as sips:127.0.0.1:5061",
      readListen<true>,
-     [](const SipProfile &p) { return p.listenTls.empty() ? Problem() : p.listenTls; }},
+     [](const SipProfile &p) { return p.listenTls.empty() ? Value() : p.listenTls; }},
     {"sip", "transport", IniType::Choice, "udp",
      "udp, tcp or tls: the Contact's and the registrar's transport",
      [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
@@ -60,7 +61,7 @@ const IniKey<SipProfile> kKeys[] = {
          p.transport = crypto::iniLower(v);
          return {};
      },
-     [](const SipProfile &p) -> Problem { return p.transport; }},
+     [](const SipProfile &p) -> Value { return p.transport; }},
     {"sip", "tls_dir", IniType::Path, "made at start-up ([network] ca_file as CA)",
      "agent.pem (certificate and key) and cafile.pem",
      [](SipProfile &p, const std::string &v, const std::string &directory) -> Problem {
@@ -68,7 +69,7 @@ const IniKey<SipProfile> kKeys[] = {
          p.tlsDirectory = (dir.is_absolute() ? dir : directory / dir).lexically_normal().string();
          return {};
      },
-     [](const SipProfile &p) { return p.tlsDirectory.empty() ? Problem() : p.tlsDirectory; }},
+     [](const SipProfile &p) { return p.tlsDirectory.empty() ? Value() : p.tlsDirectory; }},
     {"sip", "registration_expiry", IniType::Number, "600", "seconds, 30 to 86400",
      [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
          int seconds = 0;
@@ -79,7 +80,7 @@ const IniKey<SipProfile> kKeys[] = {
          p.registrationExpiry = std::chrono::seconds(seconds);
          return {};
      },
-     [](const SipProfile &p) -> Problem { return std::to_string(p.registrationExpiry.count()); }},
+     [](const SipProfile &p) -> Value { return std::to_string(p.registrationExpiry.count()); }},
     {"sip", "media_address", IniType::Text, "127.0.0.1", "the address put into SDP",
      [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
          if (v.empty() || v.find_first_of(" \t\r\n") != std::string::npos) {
@@ -88,7 +89,7 @@ const IniKey<SipProfile> kKeys[] = {
          p.mediaAddress = v;
          return {};
      },
-     [](const SipProfile &p) -> Problem { return p.mediaAddress; }},
+     [](const SipProfile &p) -> Value { return p.mediaAddress; }},
     {"calls", "require_end_to_end", IniType::Flag, "false",
      "refuse every call that is not end-to-end",
      [](SipProfile &p, const std::string &v, const std::string &) {

@@ -15,7 +15,8 @@ namespace {
 
 using crypto::IniKey;
 using crypto::IniType;
-using Problem = std::optional<std::string>;
+using Problem = std::optional<std::string>; ///< what is wrong with a value read
+using Value = std::optional<std::string>;   ///< a value to write, or none
 
 constexpr qint64 kMaxProfileBytes = 256 * 1024;
 
@@ -51,8 +52,8 @@ Problem readText(Profile &p, const std::string &v, const std::string &) {
     p.*Member = qs(v);
     return {};
 }
-template <QString Profile::*Member> Problem writeText(const Profile &p) {
-    return (p.*Member).isEmpty() ? Problem() : (p.*Member).toStdString();
+template <QString Profile::*Member> Value writeText(const Profile &p) {
+    return (p.*Member).isEmpty() ? Value() : (p.*Member).toStdString();
 }
 
 /// A path key: relative to the profile's directory; empty leaves the default.
@@ -77,7 +78,7 @@ Problem readAor(Profile &p, const std::string &v, const std::string &) {
     return {};
 }
 
-Problem writeUsername(const Profile &p) {
+Value writeUsername(const Profile &p) {
     const auto aor = crypto::parseAor(p.aor.toStdString());
     if (p.username.isEmpty() || (aor && p.username.toStdString() == aor->user)) {
         return {};
@@ -100,7 +101,7 @@ Problem readDnsServer(Profile &p, const std::string &v, const std::string &) {
     return {};
 }
 
-Problem writeDnsServer(const Profile &p) {
+Value writeDnsServer(const Profile &p) {
     if (!p.dnsServer) {
         return {};
     }
@@ -123,7 +124,7 @@ Problem readLifetime(Profile &p, const std::string &v, int unitHours, qint64 max
 }
 
 /// lifetime_days when the lifetime is whole days, lifetime_hours otherwise.
-Problem writeLifetime(const Profile &p, bool days) {
+Value writeLifetime(const Profile &p, bool days) {
     const auto hours = std::chrono::ceil<std::chrono::hours>(p.certificateLifetime).count();
     if ((hours % 24 == 0) != days) {
         return {};
@@ -147,7 +148,7 @@ Problem readKeyStorage(Profile &p, const std::string &v, const std::string &) {
     return "key_storage must be file, none or keychain";
 }
 
-Problem writeKeyStorage(const Profile &p) {
+Value writeKeyStorage(const Profile &p) {
     switch (p.keyStorage) {
     case Profile::KeyStorage::File:
         return "file";
@@ -163,7 +164,7 @@ Problem writeKeyStorage(const Profile &p) {
 /// are read (and checked) and written.
 const IniKey<Profile> kKeys[] = {
     {"account", "aor", IniType::Text, "", "this account's SIP address (required)", readAor,
-     [](const Profile &p) -> Problem { return p.aor.toStdString(); }},
+     [](const Profile &p) -> Value { return p.aor.toStdString(); }},
     {"account", "username", IniType::Text, "the AOR's user", "Digest user name",
      [](Profile &p, const std::string &v, const std::string &) -> Problem {
          if (!v.empty()) {
@@ -177,13 +178,13 @@ const IniKey<Profile> kKeys[] = {
          p.password = QByteArray::fromStdString(v);
          return {};
      },
-     [](const Profile &p) -> Problem {
-         return p.password ? Problem(p.password->toStdString()) : Problem();
+     [](const Profile &p) -> Value {
+         return p.password ? Value(p.password->toStdString()) : Value();
      }},
     {"account", "password_file", IniType::Path, "", "a file whose first line is the password",
      readPath<&Profile::passwordFile>,
-     [](const Profile &p) -> Problem {
-         return p.password ? Problem() : writeText<&Profile::passwordFile>(p);
+     [](const Profile &p) -> Value {
+         return p.password ? Value() : writeText<&Profile::passwordFile>(p);
      },
      "password"},
     {"account", "display_name", IniType::Text, "", "the name callees see",
@@ -219,7 +220,7 @@ const IniKey<Profile> kKeys[] = {
          p.cacheTtl = std::chrono::seconds(*ttl);
          return {};
      },
-     [](const Profile &p) -> Problem { return std::to_string(p.cacheTtl.count()); }},
+     [](const Profile &p) -> Value { return std::to_string(p.cacheTtl.count()); }},
     {"certificates", "key_storage", IniType::Choice, "file",
      "where the device key lives: file, none (a new key at every start) or keychain",
      readKeyStorage, writeKeyStorage},
