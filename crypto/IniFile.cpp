@@ -240,6 +240,9 @@ void IniWriter::comment(std::string_view text) {
 }
 
 void IniWriter::section(std::string_view name) {
+    if (!m_text.empty()) {
+        m_text += '\n';
+    }
     m_text += '[';
     m_text += name;
     m_text += "]\n";

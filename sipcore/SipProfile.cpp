@@ -70,7 +70,8 @@ const IniKey<SipProfile> kKeys[] = {
          return {};
      },
      [](const SipProfile &p) { return p.tlsDirectory.empty() ? Value() : p.tlsDirectory; }},
-    {"sip", "registration_expiry", IniType::Number, "600", "seconds, 30 to 86400",
+    {"sip", "registration_expiry", IniType::Number, "600",
+     "how long a registration lasts, 30 to 86400 seconds",
      [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
          int seconds = 0;
          auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
