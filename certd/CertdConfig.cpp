@@ -1,7 +1,9 @@
 #include "certd/CertdConfig.h"
+#include "crypto/IniFile.h"
 #include "crypto/NameMatch.h"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -208,66 +210,38 @@ ConfigResult<std::vector<std::string>> parseDomainList(std::string_view text) {
 }
 
 ConfigResult<void> loadConfigFile(const std::string &path, CertdConfig &config) {
-    std::ifstream in(path);
-    if (!in) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf())) {
         return fail(settingError("cannot read the configuration file " + path));
     }
     config.configFile = path;
-    std::string line;
-    std::string section;
-    int lineNo = 0;
+    static const crypto::IniSchema schema = [] {
+        crypto::IniSchema s;
+        for (const auto &setting : kSettings) {
+            s.keys.push_back({setting.section, setting.key});
+        }
+        return s;
+    }();
+    auto file = crypto::IniFile::parse(text.str(), path, schema);
+    if (!file) {
+        const auto &e = file.error();
+        return fail(
+            settingError(path + (e.line > 0 ? ":" + std::to_string(e.line) : "") + ": " + e.what));
+    }
     bool unusedFlag = false;
-    while (std::getline(in, line)) {
-        ++lineNo;
-        std::string where = path + ":" + std::to_string(lineNo);
-        // A comment starts a line or follows whitespace (values never contain " ;").
-        for (std::size_t i = 0; i < line.size(); ++i) {
-            if ((line[i] == ';' || line[i] == '#') &&
-                (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
-                line.erase(i);
-                break;
+    for (const auto &section : file->sections()) {
+        for (const auto &entry : section.entries) {
+            const auto setter =
+                std::find_if(std::begin(kSettings), std::end(kSettings), [&](const Setter &s) {
+                    return s.section == section.name && s.key == entry.key;
+                });
+            assert(setter != std::end(kSettings)); // the schema admits only these keys
+            const std::string where =
+                path + ":" + std::to_string(entry.line) + " (" + entry.key + ")";
+            if (auto r = apply(config, setter->flag, entry.value, where, true, unusedFlag); !r) {
+                return r;
             }
-        }
-        auto text = trim(line);
-        if (text.empty()) {
-            continue;
-        }
-        if (text.front() == '[') {
-            if (text.back() != ']') {
-                return fail(settingError(where + ": a section header must end with ']'"));
-            }
-            section = trim(std::string_view(text).substr(1, text.size() - 2));
-            bool known = false;
-            for (const auto &s : kSettings) {
-                known = known || s.section == section;
-            }
-            if (!known) {
-                return fail(settingError(where + ": unknown section [" + section +
-                                         "] (expected server, database, policy or auth)"));
-            }
-            continue;
-        }
-        auto eq = text.find('=');
-        if (eq == std::string::npos) {
-            return fail(settingError(where + ": expected key = value"));
-        }
-        auto key = trim(std::string_view(text).substr(0, eq));
-        auto value = trim(std::string_view(text).substr(eq + 1));
-        if (section.empty()) {
-            return fail(settingError(where + ": " + key + " must be inside a [section]"));
-        }
-        const Setter *setter = nullptr;
-        for (const auto &s : kSettings) {
-            if (s.section == section && s.key == key) {
-                setter = &s;
-            }
-        }
-        if (setter == nullptr) {
-            return fail(settingError(where + ": unknown setting " + key + " in [" + section + "]"));
-        }
-        if (auto r = apply(config, setter->flag, value, where + " (" + key + ")", true, unusedFlag);
-            !r) {
-            return r;
         }
     }
     return {};

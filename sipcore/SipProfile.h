@@ -16,8 +16,10 @@
 //   require_end_to_end = false        ; refuse every call that is not end-to-end
 //   ring_on_failed = false            ; ring with a red verdict instead of rejecting
 //
-// Same syntax as the rest of the profile: "key = value", ';' or '#'
-// comments, quoted values. Unknown keys in these two sections are errors.
+// Same syntax as the rest of the profile (crypto/IniFile.h): "key = value",
+// ';' or '#' comments, quoted values. Unknown keys in these two sections are
+// errors. SipProfile.cpp's key table names every key once, for parse() and
+// toIni().
 
 #include "crypto/Result.h"
 
@@ -42,6 +44,16 @@ struct SipProfile {
     /// Parses profile text; `path` is used in messages and for relative paths.
     [[nodiscard]] static Result<SipProfile, std::string> parse(std::string_view text,
                                                                const std::string &path);
+
+    /// [sip] and [calls] as INI text that parse() reads back to an equal
+    /// SipProfile; each key under a comment saying what it means. An error for
+    /// a value INI cannot hold.
+    [[nodiscard]] Result<std::string, std::string> toIni() const;
+    /// What a profile must satisfy beyond each key's own range (a TLS
+    /// transport needs a TLS listener).
+    [[nodiscard]] Result<void, std::string> check() const;
+
+    [[nodiscard]] bool operator==(const SipProfile &) const = default;
 };
 
 } // namespace napkin::sip

@@ -1,24 +1,15 @@
 #include "app/controllers/AccountTest.h"
 
 #include "app/controllers/AccountController.h"
+#include "app/controllers/AppSettings.h"
 #include "app/engine/Engine.h"
 #include "crypto/NameMatch.h"
 #include "sipcore/discovery/DiscoveryError.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
 
 namespace napkin::app {
-
-namespace {
-
-QByteArray quoted(const char *key, const QString &value) {
-    QString escaped = value;
-    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
-    escaped.replace(QLatin1Char('"'), QStringLiteral("\\\""));
-    return QByteArray(key) + " = \"" + escaped.toUtf8() + "\"\n";
-}
-
-} // namespace
 
 AccountTest::AccountTest(QObject *parent) : QObject(parent) {
     m_timeout.setSingleShot(true);
@@ -50,39 +41,40 @@ void AccountTest::run(const AccountSetup &setup) {
         return;
     }
     const QString domain = QString::fromStdString(aor->host);
-    QByteArray ini = "[account]\n";
-    ini += quoted("aor", QString::fromStdString(aor->uri()));
-    ini += quoted("registrar", setup.registrar.trimmed().isEmpty() ? QStringLiteral("sip:") + domain
-                                                                   : setup.registrar.trimmed());
-    if (!setup.outboundProxy.trimmed().isEmpty()) {
-        ini += quoted("outbound_proxy", setup.outboundProxy.trimmed());
-    }
-    ini += "[network]\n";
-    if (!setup.dnsServer.trimmed().isEmpty()) {
-        ini += quoted("dns_server", setup.dnsServer.trimmed());
-    }
-    if (!setup.caFile.trimmed().isEmpty()) {
-        ini += quoted("ca_file", setup.caFile.trimmed());
-    }
-    ini += "[certificates]\nlifetime_days = 1\ncache_ttl = 0\nkey_storage = none\n";
-    ini += quoted("state_dir", m_state->path());
-    ini += "[sip]\n";
-    ini += quoted("transport",
-                  setup.transport.isEmpty() ? QStringLiteral("udp") : setup.transport.toLower());
-    const QString path = m_state->filePath(QStringLiteral("test.ini"));
-    auto profile = discovery::Profile::parse(ini, path);
-    if (!profile) {
-        Q_EMIT finished(false, profile.error().message);
+    if (const QString problem = AppSettings::dnsServerProblem(setup.dnsServer.trimmed());
+        !problem.isEmpty()) {
+        Q_EMIT finished(false, problem);
         return;
     }
-    auto sip = sip::SipProfile::parse(ini.toStdString(), path.toStdString());
-    if (!sip) {
-        Q_EMIT finished(false, QString::fromStdString(sip.error()));
+    discovery::Profile profile;
+    profile.path = m_state->filePath(QStringLiteral("test.ini"));
+    profile.aor = QString::fromStdString(aor->uri());
+    profile.username = QByteArray::fromStdString(aor->user);
+    profile.registrar = setup.registrar.trimmed().isEmpty() ? QStringLiteral("sip:") + domain
+                                                            : setup.registrar.trimmed();
+    profile.outboundProxy = setup.outboundProxy.trimmed();
+    if (auto dns = discovery::Profile::parseDnsServer(setup.dnsServer.trimmed()); dns) {
+        profile.dnsServer = dns->address;
+        profile.dnsPort = dns->port;
+    }
+    if (!setup.caFile.trimmed().isEmpty()) {
+        profile.caFile = QFileInfo(setup.caFile.trimmed()).absoluteFilePath();
+    }
+    // A memory-only key with a one-day certificate, fetched sets never cached.
+    profile.certificateLifetime = std::chrono::hours(24);
+    profile.cacheTtl = std::chrono::seconds(0);
+    profile.keyStorage = discovery::Profile::KeyStorage::None;
+    profile.stateDir = m_state->path();
+    sip::SipProfile sip;
+    sip.transport = (setup.transport.isEmpty() ? QStringLiteral("udp") : setup.transport.toLower())
+                        .toStdString();
+    if (auto checked = sip.check(); !checked) {
+        Q_EMIT finished(false, QString::fromStdString(checked.error()));
         return;
     }
     engine::EngineConfig config;
-    config.profile = profile.value();
-    config.sip = sip.value();
+    config.profile = profile;
+    config.sip = sip;
     config.password = setup.password.toUtf8();
     config.noAudio = true;
     config.watchDevices = false;

@@ -6,7 +6,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QHostAddress>
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QSettings>
@@ -17,22 +16,6 @@ namespace napkin::app {
 namespace {
 
 const QString defaultProfile = QStringLiteral("default");
-
-/// `key = "value"`, quoted so that ';', '#' and spaces survive.
-QByteArray line(const char *key, const QString &value) {
-    QString escaped = value;
-    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
-    escaped.replace(QLatin1Char('"'), QStringLiteral("\\\""));
-    return QByteArray(key) + " = \"" + escaped.toUtf8() + "\"\n";
-}
-
-QByteArray line(const char *key, qint64 value) {
-    return QByteArray(key) + " = " + QByteArray::number(value) + "\n";
-}
-
-QByteArray line(const char *key, bool value) {
-    return QByteArray(key) + (value ? " = true\n" : " = false\n");
-}
 
 bool isSipUri(const QString &text) {
     static const QRegularExpression uri(
@@ -226,21 +209,8 @@ QString AppSettings::validate() const {
             .arg(maxCacheTtlSeconds)
             .arg(m_cacheTtl);
     }
-    if (!m_dnsServer.isEmpty()) {
-        QString host = m_dnsServer;
-        if (host.count(QLatin1Char(':')) == 1) {
-            bool ok = false;
-            const int port = host.section(QLatin1Char(':'), 1).toInt(&ok);
-            if (!ok || port < 1 || port > 65535) {
-                return tr("The DNS server's port in \"%1\" must be 1 to 65535.").arg(m_dnsServer);
-            }
-            host = host.section(QLatin1Char(':'), 0, 0);
-        }
-        QHostAddress address;
-        if (!address.setAddress(host) || address.protocol() != QAbstractSocket::IPv4Protocol) {
-            return tr("The DNS server \"%1\" is not an IPv4 address such as 192.0.2.53.")
-                .arg(m_dnsServer);
-        }
+    if (const QString problem = dnsServerProblem(m_dnsServer); !problem.isEmpty()) {
+        return problem;
     }
     if (!m_caFile.isEmpty()) {
         if (!QFileInfo(m_caFile).isReadable()) {
@@ -258,90 +228,91 @@ QString AppSettings::validate() const {
         return tr("Key files are for napkin-cli profiles; choose the keychain or a new key at "
                   "every start.");
     }
+    if (auto sip = profiles().second.check(); !sip) {
+        return tr("The settings cannot be saved: %1").arg(QString::fromStdString(sip.error()));
+    }
     return {};
 }
 
-QByteArray AppSettings::profileText() const {
-    const discovery::Profile *old = m_loaded ? &*m_loaded : nullptr;
-    const sip::SipProfile sip = m_loadedSip.value_or(sip::SipProfile{});
-    QByteArray text = "; Napkin account profile, shared with napkin-cli (written by the app).\n";
-    text += "[account]\n";
-    text += line("aor", m_address);
-    if (old != nullptr) {
-        const auto aor = crypto::parseAor(m_address.toStdString());
-        if (!old->username.isEmpty() &&
-            (!aor || old->username != QByteArray::fromStdString(aor->user))) {
-            text += line("username", QString::fromUtf8(old->username));
-        }
-        if (old->password) {
-            text += line("password", QString::fromUtf8(*old->password));
-        } else if (!old->passwordFile.isEmpty()) {
-            text += line("password_file", old->passwordFile);
-        }
-        if (!old->displayName.isEmpty()) {
-            text += line("display_name", old->displayName);
-        }
+QString AppSettings::dnsServerProblem(const QString &text) {
+    if (text.isEmpty()) {
+        return {};
     }
-    if (!m_registrar.isEmpty()) {
-        text += line("registrar", m_registrar);
+    auto dns = discovery::Profile::parseDnsServer(text);
+    if (dns) {
+        return {};
     }
-    if (!m_outboundProxy.isEmpty()) {
-        text += line("outbound_proxy", m_outboundProxy);
+    if (dns.error() == discovery::Profile::DnsServerProblem::BadPort) {
+        return tr("The DNS server's port in \"%1\" must be 1 to 65535.").arg(text);
     }
-    text += "[network]\n";
-    if (!m_dnsServer.isEmpty()) {
-        text += line("dns_server", m_dnsServer);
+    return tr("The DNS server \"%1\" is not an IPv4 address such as 192.0.2.53.").arg(text);
+}
+
+std::pair<discovery::Profile, sip::SipProfile> AppSettings::profiles() const {
+    discovery::Profile p = m_loaded.value_or(discovery::Profile{});
+    p.path = m_profilePath;
+    const auto aor = crypto::parseAor(m_address.toStdString());
+    const QByteArray user = aor ? QByteArray::fromStdString(aor->user) : QByteArray();
+    // A username the file gave explicitly stays; one taken from the old
+    // address follows the new address.
+    const auto oldAor = crypto::parseAor(p.aor.toStdString());
+    if (p.username.isEmpty() || (oldAor && p.username.toStdString() == oldAor->user)) {
+        p.username = user;
     }
-    if (!m_caFile.isEmpty()) {
-        text += line("ca_file", QFileInfo(m_caFile).absoluteFilePath());
+    p.aor = aor ? QString::fromStdString(aor->uri()) : m_address;
+    p.registrar = m_registrar;
+    p.outboundProxy = m_outboundProxy;
+    p.dnsServer.reset();
+    p.dnsPort = 53;
+    if (auto dns = discovery::Profile::parseDnsServer(m_dnsServer); dns) {
+        p.dnsServer = dns->address;
+        p.dnsPort = dns->port;
     }
-    text += "[certificates]\n";
-    text += line("lifetime_days", static_cast<qint64>(m_lifetimeDays));
-    text += line("cache_ttl", static_cast<qint64>(m_cacheTtl));
+    p.caFile = m_caFile.isEmpty() ? QString() : QFileInfo(m_caFile).absoluteFilePath();
+    p.certificateLifetime = std::chrono::hours(24 * m_lifetimeDays);
+    p.cacheTtl = std::chrono::seconds(m_cacheTtl);
     switch (m_keyStorage) {
     case KeyStorage::Keychain:
-        text += "key_storage = keychain\n";
+        p.keyStorage = discovery::Profile::KeyStorage::Keychain;
         break;
     case KeyStorage::RegenerateEachStart:
-        text += "key_storage = none\n";
+        p.keyStorage = discovery::Profile::KeyStorage::None;
         break;
     case KeyStorage::File:
-        text += "key_storage = file\n";
+        p.keyStorage = discovery::Profile::KeyStorage::File;
         break;
     }
-    text +=
-        line("state_dir", old != nullptr ? old->stateDir : m_dataDir + QStringLiteral("/state"));
-    text += "[sip]\n";
-    text += line("listen", QString::fromStdString(sip.listen));
-    if (!sip.listenTls.empty()) {
-        text += line("listen_tls", QString::fromStdString(sip.listenTls));
+    if (!m_loaded) {
+        p.stateDir = m_dataDir + QStringLiteral("/state");
     }
-    text += line("transport", m_transport);
-    if (!sip.tlsDirectory.empty()) {
-        text += line("tls_dir", QString::fromStdString(sip.tlsDirectory));
+    sip::SipProfile sip = m_loadedSip.value_or(sip::SipProfile{});
+    sip.transport = m_transport.toStdString();
+    sip.requireEndToEnd = m_requireEndToEnd;
+    sip.ringOnFailed = !m_rejectFailed;
+    return {p, sip};
+}
+
+Result<QByteArray, QString> AppSettings::profileText() const {
+    const auto [account, sip] = profiles();
+    auto accountText = account.toIni();
+    if (!accountText) {
+        return fail(accountText.error().message);
     }
-    text += line("registration_expiry", static_cast<qint64>(sip.registrationExpiry.count()));
-    text += line("media_address", QString::fromStdString(sip.mediaAddress));
-    text += "[calls]\n";
-    text += line("require_end_to_end", m_requireEndToEnd);
-    text += line("ring_on_failed", !m_rejectFailed);
-    return text;
+    auto sipText = sip.toIni();
+    if (!sipText) {
+        return fail(QString::fromStdString(sipText.error()));
+    }
+    return QByteArray("; Napkin account profile, shared with napkin-cli (written by the app).\n" +
+                      *accountText + QByteArray::fromStdString(*sipText));
 }
 
 QString AppSettings::save() {
     if (const QString problem = validate(); !problem.isEmpty()) {
         return problem;
     }
-    const QByteArray text = profileText();
-    // The engine's own parsers have the last word; the file is written only
-    // when they accept it.
-    auto profile = discovery::Profile::parse(text, m_profilePath);
-    if (!profile) {
-        return tr("The settings cannot be saved: %1").arg(profile.error().message);
-    }
-    auto sip = sip::SipProfile::parse(text.toStdString(), m_profilePath.toStdString());
-    if (!sip) {
-        return tr("The settings cannot be saved: %1").arg(QString::fromStdString(sip.error()));
+    const auto text = profileText();
+    if (!text) {
+        return tr("The settings cannot be saved: %1").arg(text.error());
     }
     if (!QDir().mkpath(QFileInfo(m_profilePath).absolutePath())) {
         return tr("The folder %1 cannot be created.").arg(QFileInfo(m_profilePath).absolutePath());
@@ -351,11 +322,14 @@ QString AppSettings::save() {
         return tr("%1 cannot be written: %2").arg(m_profilePath, file.errorString());
     }
     file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    if (file.write(text) != text.size() || !file.commit()) {
+    if (file.write(*text) != text->size() || !file.commit()) {
         return tr("%1 cannot be written: %2").arg(m_profilePath, file.errorString());
     }
     saveAppValues();
-    adopt(profile.value(), sip.value());
+    // What the engine's readers make of the file is the same structs:
+    // tests/controllers/test_app_settings.cpp checks the round trip.
+    const auto [account, sip] = profiles();
+    adopt(account, sip);
     return {};
 }
 

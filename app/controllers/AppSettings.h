@@ -20,6 +20,7 @@
 #include <QVariant>
 
 #include <optional>
+#include <utility>
 
 namespace napkin::app {
 
@@ -68,6 +69,8 @@ public:
     Q_INVOKABLE QString save();
     /// The first problem of the current values in words (empty: all fine).
     [[nodiscard]] QString validate() const;
+    /// What is wrong with a DNS server "IP" or "IP:port", in words (empty: fine).
+    [[nodiscard]] static QString dnsServerProblem(const QString &text);
 
     [[nodiscard]] bool configured() const { return m_configured; }
     [[nodiscard]] QString address() const { return m_address; }
@@ -114,8 +117,12 @@ public:
     [[nodiscard]] Result<discovery::Profile, QString> accountProfile() const;
     [[nodiscard]] Result<sip::SipProfile, QString> sipProfile() const;
 
-    /// The profile text for the current values (what save() writes).
-    [[nodiscard]] QByteArray profileText() const;
+    /// The engine's structs for the current values (what save() writes and
+    /// then holds); only meaningful when validate() finds no problem.
+    [[nodiscard]] std::pair<discovery::Profile, sip::SipProfile> profiles() const;
+    /// The profile text for the current values (what save() writes), or why
+    /// a value cannot be written.
+    [[nodiscard]] Result<QByteArray, QString> profileText() const;
 
 Q_SIGNALS:
     void changed();

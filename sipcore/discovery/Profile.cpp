@@ -1,5 +1,6 @@
 #include "sipcore/discovery/Profile.h"
 
+#include "crypto/IniKey.h"
 #include "crypto/NameMatch.h"
 
 #include <QDir>
@@ -8,12 +9,14 @@
 #include <QSaveFile>
 #include <QUuid>
 
-#include <map>
-#include <set>
-
 namespace napkin::discovery {
 
 namespace {
+
+using crypto::IniKey;
+using crypto::IniType;
+using Problem = std::optional<std::string>; ///< what is wrong with a value read
+using Value = std::optional<std::string>;   ///< a value to write, or none
 
 constexpr qint64 kMaxProfileBytes = 256 * 1024;
 
@@ -23,42 +26,8 @@ DiscoveryError profileError(const QString &path, int line, const QString &what) 
                                    : QStringLiteral("%1: %2").arg(path, what));
 }
 
-/// A value: "quoted with \" escapes" taken literally, otherwise the text up
-/// to an inline comment (" ;" or " #"), trimmed.
-std::optional<QString> parseValue(const QString &raw) {
-    const QString text = raw.trimmed();
-    if (text.startsWith(QLatin1Char('"'))) {
-        QString out;
-        qsizetype i = 1;
-        for (; i < text.size(); ++i) {
-            const QChar c = text[i];
-            if (c == QLatin1Char('\\') && i + 1 < text.size()) {
-                out += text[++i];
-            } else if (c == QLatin1Char('"')) {
-                break;
-            } else {
-                out += c;
-            }
-        }
-        if (i >= text.size()) {
-            return std::nullopt; // unterminated
-        }
-        const QString rest = text.mid(i + 1).trimmed();
-        if (!rest.isEmpty() && !rest.startsWith(QLatin1Char(';')) &&
-            !rest.startsWith(QLatin1Char('#'))) {
-            return std::nullopt;
-        }
-        return out;
-    }
-    qsizetype cut = text.size();
-    for (qsizetype i = 1; i < text.size(); ++i) {
-        if ((text[i] == QLatin1Char(';') || text[i] == QLatin1Char('#')) &&
-            (text[i - 1] == QLatin1Char(' ') || text[i - 1] == QLatin1Char('\t'))) {
-            cut = i;
-            break;
-        }
-    }
-    return text.left(cut).trimmed();
+QString qs(const std::string &text) {
+    return QString::fromStdString(text);
 }
 
 std::optional<qint64> parseCount(const QString &text, qint64 min, qint64 max) {
@@ -77,6 +46,188 @@ QString resolvePath(const QString &base, const QString &value) {
     return QDir(base).absoluteFilePath(value);
 }
 
+/// A text key: stored as given, written unless empty.
+template <QString Profile::*Member>
+Problem readText(Profile &p, const std::string &v, const std::string &) {
+    p.*Member = qs(v);
+    return {};
+}
+template <QString Profile::*Member> Value writeText(const Profile &p) {
+    return (p.*Member).isEmpty() ? Value() : (p.*Member).toStdString();
+}
+
+/// A path key: relative to the profile's directory; empty leaves the default.
+template <QString Profile::*Member>
+Problem readPath(Profile &p, const std::string &v, const std::string &directory) {
+    if (!v.empty()) {
+        p.*Member = resolvePath(qs(directory), qs(v));
+    }
+    return {};
+}
+
+Problem readAor(Profile &p, const std::string &v, const std::string &) {
+    if (v.empty()) {
+        return {}; // parse() reports it missing
+    }
+    auto aor = crypto::parseAor(v);
+    if (!aor) {
+        return "aor '" + v + "' is not a SIP address: " + aor.error().message;
+    }
+    p.aor = qs(aor->uri());
+    p.username = QByteArray::fromStdString(aor->user);
+    return {};
+}
+
+Value writeUsername(const Profile &p) {
+    const auto aor = crypto::parseAor(p.aor.toStdString());
+    if (p.username.isEmpty() || (aor && p.username.toStdString() == aor->user)) {
+        return {};
+    }
+    return p.username.toStdString();
+}
+
+Problem readDnsServer(Profile &p, const std::string &v, const std::string &) {
+    if (v.empty()) {
+        return {};
+    }
+    auto dns = Profile::parseDnsServer(qs(v));
+    if (!dns) {
+        return dns.error() == Profile::DnsServerProblem::BadPort
+                   ? "dns_server port is not 1..65535"
+                   : "dns_server '" + v + "' is not an IPv4 address";
+    }
+    p.dnsServer = dns->address;
+    p.dnsPort = dns->port;
+    return {};
+}
+
+Value writeDnsServer(const Profile &p) {
+    if (!p.dnsServer) {
+        return {};
+    }
+    QString text = p.dnsServer->toString();
+    if (p.dnsPort != 53) {
+        text += QStringLiteral(":%1").arg(p.dnsPort);
+    }
+    return text.toStdString();
+}
+
+/// lifetime_days or lifetime_hours: 1 to `max` units of `unitHours` each.
+Problem readLifetime(Profile &p, const std::string &v, int unitHours, qint64 max,
+                     const char *problem) {
+    const auto units = parseCount(qs(v), 1, max);
+    if (!units) {
+        return problem;
+    }
+    p.certificateLifetime = std::chrono::hours(unitHours * *units);
+    return {};
+}
+
+/// lifetime_days when the lifetime is whole days, lifetime_hours otherwise.
+Value writeLifetime(const Profile &p, bool days) {
+    const auto hours = std::chrono::ceil<std::chrono::hours>(p.certificateLifetime).count();
+    if ((hours % 24 == 0) != days) {
+        return {};
+    }
+    return std::to_string(days ? hours / 24 : hours);
+}
+
+Problem readKeyStorage(Profile &p, const std::string &v, const std::string &) {
+    static const std::pair<const char *, Profile::KeyStorage> kNames[] = {
+        {"file", Profile::KeyStorage::File},
+        {"none", Profile::KeyStorage::None},
+        {"keychain", Profile::KeyStorage::Keychain},
+    };
+    const QString s = qs(v).toLower();
+    for (const auto &[name, storage] : kNames) {
+        if (s == QLatin1String(name)) {
+            p.keyStorage = storage;
+            return {};
+        }
+    }
+    return "key_storage must be file, none or keychain";
+}
+
+Value writeKeyStorage(const Profile &p) {
+    switch (p.keyStorage) {
+    case Profile::KeyStorage::File:
+        return "file";
+    case Profile::KeyStorage::None:
+        return "none";
+    case Profile::KeyStorage::Keychain:
+        return "keychain";
+    }
+    return {};
+}
+
+/// Every key of [account], [network] and [certificates], in the order they
+/// are read (and checked) and written.
+const IniKey<Profile> kKeys[] = {
+    {"account", "aor", IniType::Text, "", "this account's SIP address (required)", readAor,
+     [](const Profile &p) -> Value { return p.aor.toStdString(); }},
+    {"account", "username", IniType::Text, "the AOR's user", "Digest user name",
+     [](Profile &p, const std::string &v, const std::string &) -> Problem {
+         if (!v.empty()) {
+             p.username = QByteArray::fromStdString(v);
+         }
+         return {};
+     },
+     writeUsername},
+    {"account", "password", IniType::Text, "", "the SIP password (or password_file)",
+     [](Profile &p, const std::string &v, const std::string &) -> Problem {
+         p.password = QByteArray::fromStdString(v);
+         return {};
+     },
+     [](const Profile &p) -> Value {
+         return p.password ? Value(p.password->toStdString()) : Value();
+     }},
+    {"account", "password_file", IniType::Path, "", "a file whose first line is the password",
+     readPath<&Profile::passwordFile>,
+     [](const Profile &p) -> Value {
+         return p.password ? Value() : writeText<&Profile::passwordFile>(p);
+     },
+     "password"},
+    {"account", "display_name", IniType::Text, "", "the name callees see",
+     readText<&Profile::displayName>, writeText<&Profile::displayName>},
+    {"account", "registrar", IniType::Text, "", "the registrar's SIP URI",
+     readText<&Profile::registrar>, writeText<&Profile::registrar>},
+    {"account", "outbound_proxy", IniType::Text, "none", "the outbound proxy's SIP URI",
+     readText<&Profile::outboundProxy>, writeText<&Profile::outboundProxy>},
+    {"network", "dns_server", IniType::Text, "the system's resolver",
+     "the DNS server, IPv4 address[:port]", readDnsServer, writeDnsServer},
+    {"network", "ca_file", IniType::Path, "none",
+     "extra CA certificates (PEM) for certificate services", readPath<&Profile::caFile>,
+     writeText<&Profile::caFile>},
+    {"certificates", "lifetime_days", IniType::Number, "7",
+     "lifetime of this device's certificate, 1 to 90 days",
+     [](Profile &p, const std::string &v, const std::string &) {
+         return readLifetime(p, v, 24, 90, "lifetime_days must be 1 to 90");
+     },
+     [](const Profile &p) { return writeLifetime(p, true); }},
+    {"certificates", "lifetime_hours", IniType::Number, "",
+     "the lifetime in hours instead, 1 to 2160",
+     [](Profile &p, const std::string &v, const std::string &) {
+         return readLifetime(p, v, 1, 90 * 24, "lifetime_hours must be 1 to 2160");
+     },
+     [](const Profile &p) { return writeLifetime(p, false); }, "lifetime_days"},
+    {"certificates", "cache_ttl", IniType::Number, "300",
+     "seconds a fetched certificate set is kept, 0 to 604800",
+     [](Profile &p, const std::string &v, const std::string &) -> Problem {
+         const auto ttl = parseCount(qs(v), 0, 7 * 86400);
+         if (!ttl) {
+             return "cache_ttl must be 0 to 604800 seconds";
+         }
+         p.cacheTtl = std::chrono::seconds(*ttl);
+         return {};
+     },
+     [](const Profile &p) -> Value { return std::to_string(p.cacheTtl.count()); }},
+    {"certificates", "key_storage", IniType::Choice, "file",
+     "where the device key lives: file, none (a new key at every start) or keychain",
+     readKeyStorage, writeKeyStorage},
+    {"certificates", "state_dir", IniType::Path, "<profile name>.state beside the file",
+     "instance URN and known devices", readPath<&Profile::stateDir>, writeText<&Profile::stateDir>},
+};
+
 } // namespace
 
 DiscoveryResult<Profile> Profile::load(const QString &path) {
@@ -92,196 +243,56 @@ DiscoveryResult<Profile> Profile::load(const QString &path) {
 }
 
 DiscoveryResult<Profile> Profile::parse(const QByteArray &text, const QString &path) {
-    static const std::map<QString, std::set<QString>> kKeys = {
-        {QStringLiteral("account"),
-         {QStringLiteral("aor"), QStringLiteral("password"), QStringLiteral("password_file"),
-          QStringLiteral("username"), QStringLiteral("display_name"), QStringLiteral("registrar"),
-          QStringLiteral("outbound_proxy")}},
-        {QStringLiteral("network"), {QStringLiteral("dns_server"), QStringLiteral("ca_file")}},
-        {QStringLiteral("certificates"),
-         {QStringLiteral("lifetime_days"), QStringLiteral("lifetime_hours"),
-          QStringLiteral("cache_ttl"), QStringLiteral("key_storage"), QStringLiteral("state_dir")}},
-    };
-
-    Profile p;
-    p.path = path;
-    const QString base = QFileInfo(path).absolutePath();
-    std::map<QString, std::pair<QString, int>> values; // "section.key" -> value, line
-    QString section;
-    const QString content = QString::fromUtf8(text);
-    if (content.toUtf8() != text) {
-        return fail(profileError(path, 0, QStringLiteral("the profile is not valid UTF-8")));
+    static const crypto::IniSchema schema = crypto::iniSchema<Profile>(kKeys, true);
+    auto file = crypto::IniFile::parse(std::string_view(text.constData(), text.size()),
+                                       path.toStdString(), schema);
+    if (!file) {
+        return fail(profileError(path, file.error().line, qs(file.error().what)));
     }
-    const QStringList lines = content.split(QLatin1Char('\n'));
-    for (int n = 0; n < lines.size(); ++n) {
-        const int lineNo = n + 1;
-        QString line = lines[n];
-        if (line.endsWith(QLatin1Char('\r'))) {
-            line.chop(1);
-        }
-        const QString trimmed = line.trimmed();
-        if (trimmed.isEmpty() || trimmed.startsWith(QLatin1Char(';')) ||
-            trimmed.startsWith(QLatin1Char('#'))) {
-            continue;
-        }
-        if (trimmed.startsWith(QLatin1Char('['))) {
-            if (!trimmed.endsWith(QLatin1Char(']')) || trimmed.size() < 3) {
-                return fail(profileError(path, lineNo, QStringLiteral("malformed section header")));
-            }
-            section = trimmed.mid(1, trimmed.size() - 2).trimmed().toLower();
-            continue;
-        }
-        const qsizetype eq = trimmed.indexOf(QLatin1Char('='));
-        if (eq <= 0) {
-            return fail(profileError(path, lineNo, QStringLiteral("expected 'key = value'")));
-        }
-        const QString key = trimmed.left(eq).trimmed().toLower();
-        const auto value = parseValue(trimmed.mid(eq + 1));
-        if (!value) {
-            return fail(profileError(path, lineNo, QStringLiteral("malformed quoted value")));
-        }
-        if (section.isEmpty()) {
-            return fail(profileError(path, lineNo,
-                                     QStringLiteral("'%1' is outside any [section]").arg(key)));
-        }
-        const auto known = kKeys.find(section);
-        if (known == kKeys.end()) {
-            continue; // another part of the program's settings
-        }
-        if (known->second.count(key) == 0) {
-            return fail(profileError(path, lineNo,
-                                     QStringLiteral("unknown key '%1' in [%2]").arg(key, section)));
-        }
-        const QString full = section + QLatin1Char('.') + key;
-        if (values.count(full) != 0) {
-            return fail(profileError(
-                path, lineNo, QStringLiteral("'%1' appears twice in [%2]").arg(key, section)));
-        }
-        values[full] = {*value, lineNo};
-    }
-
-    auto get = [&](const char *name) -> std::optional<std::pair<QString, int>> {
-        const auto it = values.find(QString::fromLatin1(name));
-        if (it == values.end()) {
-            return std::nullopt;
-        }
-        return it->second;
-    };
-
-    const auto aor = get("account.aor");
-    if (!aor || aor->first.isEmpty()) {
+    if (const auto *aor = file->find("account", "aor"); aor == nullptr || aor->value.empty()) {
         return fail(profileError(path, 0, QStringLiteral("[account] aor is missing")));
     }
-    auto parsedAor = crypto::parseAor(aor->first.toStdString());
-    if (!parsedAor) {
-        return fail(
-            profileError(path, aor->second,
-                         QStringLiteral("aor '%1' is not a SIP address: %2")
-                             .arg(aor->first, QString::fromStdString(parsedAor.error().message))));
+    Profile p;
+    p.path = path;
+    const QFileInfo info(path);
+    if (auto read =
+            crypto::readIniKeys<Profile>(*file, kKeys, p, info.absolutePath().toStdString());
+        !read) {
+        return fail(profileError(path, read.error().line, qs(read.error().what)));
     }
-    p.aor = QString::fromStdString(parsedAor->uri());
-    p.username = QByteArray::fromStdString(parsedAor->user);
-    if (const auto v = get("account.username"); v && !v->first.isEmpty()) {
-        p.username = v->first.toUtf8();
-    }
-    const auto password = get("account.password");
-    const auto passwordFile = get("account.password_file");
-    if (password && passwordFile) {
-        return fail(profileError(path, passwordFile->second,
-                                 QStringLiteral("give either password or password_file, "
-                                                "not both")));
-    }
-    if (password) {
-        p.password = password->first.toUtf8();
-    }
-    if (passwordFile) {
-        p.passwordFile = resolvePath(base, passwordFile->first);
-    }
-    if (const auto v = get("account.display_name")) {
-        p.displayName = v->first;
-    }
-    if (const auto v = get("account.registrar")) {
-        p.registrar = v->first;
-    }
-    if (const auto v = get("account.outbound_proxy")) {
-        p.outboundProxy = v->first;
-    }
-    if (const auto v = get("network.dns_server"); v && !v->first.isEmpty()) {
-        QString host = v->first;
-        quint16 port = 53;
-        const qsizetype colon = host.lastIndexOf(QLatin1Char(':'));
-        if (colon > 0 && host.count(QLatin1Char(':')) == 1) {
-            const auto parsedPort = parseCount(host.mid(colon + 1), 1, 65535);
-            if (!parsedPort) {
-                return fail(profileError(path, v->second,
-                                         QStringLiteral("dns_server port is not 1..65535")));
-            }
-            port = static_cast<quint16>(*parsedPort);
-            host = host.left(colon);
-        }
-        QHostAddress address;
-        if (!address.setAddress(host) || address.protocol() != QAbstractSocket::IPv4Protocol) {
-            return fail(profileError(
-                path, v->second,
-                QStringLiteral("dns_server '%1' is not an IPv4 address").arg(v->first)));
-        }
-        p.dnsServer = address;
-        p.dnsPort = port;
-    }
-    if (const auto v = get("network.ca_file"); v && !v->first.isEmpty()) {
-        p.caFile = resolvePath(base, v->first);
-    }
-    const auto days = get("certificates.lifetime_days");
-    const auto hours = get("certificates.lifetime_hours");
-    if (days && hours) {
-        return fail(profileError(path, hours->second,
-                                 QStringLiteral("give lifetime_days or lifetime_hours, not both")));
-    }
-    if (days) {
-        const auto v = parseCount(days->first, 1, 90);
-        if (!v) {
-            return fail(
-                profileError(path, days->second, QStringLiteral("lifetime_days must be 1 to 90")));
-        }
-        p.certificateLifetime = std::chrono::hours(24 * *v);
-    }
-    if (hours) {
-        const auto v = parseCount(hours->first, 1, 90 * 24);
-        if (!v) {
-            return fail(profileError(path, hours->second,
-                                     QStringLiteral("lifetime_hours must be 1 to 2160")));
-        }
-        p.certificateLifetime = std::chrono::hours(*v);
-    }
-    if (const auto v = get("certificates.cache_ttl")) {
-        const auto ttl = parseCount(v->first, 0, 7 * 86400);
-        if (!ttl) {
-            return fail(profileError(path, v->second,
-                                     QStringLiteral("cache_ttl must be 0 to 604800 seconds")));
-        }
-        p.cacheTtl = std::chrono::seconds(*ttl);
-    }
-    if (const auto v = get("certificates.key_storage")) {
-        const QString s = v->first.toLower();
-        if (s == QLatin1String("file")) {
-            p.keyStorage = KeyStorage::File;
-        } else if (s == QLatin1String("none")) {
-            p.keyStorage = KeyStorage::None;
-        } else if (s == QLatin1String("keychain")) {
-            p.keyStorage = KeyStorage::Keychain;
-        } else {
-            return fail(profileError(path, v->second,
-                                     QStringLiteral("key_storage must be file, none or keychain")));
-        }
-    }
-    if (const auto v = get("certificates.state_dir"); v && !v->first.isEmpty()) {
-        p.stateDir = resolvePath(base, v->first);
-    } else {
-        const QFileInfo info(path);
+    if (p.stateDir.isEmpty()) {
         p.stateDir =
             QDir(info.absolutePath()).filePath(info.completeBaseName() + QStringLiteral(".state"));
     }
     return p;
+}
+
+DiscoveryResult<QByteArray> Profile::toIni() const {
+    auto text = crypto::writeIniKeys<Profile>(kKeys, *this);
+    if (!text) {
+        return fail(profileError(path, 0, qs(text.error())));
+    }
+    return QByteArray::fromStdString(*text);
+}
+
+Result<DnsServer, Profile::DnsServerProblem> Profile::parseDnsServer(const QString &text) {
+    QString host = text;
+    DnsServer server;
+    const qsizetype colon = host.lastIndexOf(QLatin1Char(':'));
+    if (colon > 0 && host.count(QLatin1Char(':')) == 1) {
+        const auto port = parseCount(host.mid(colon + 1), 1, 65535);
+        if (!port) {
+            return fail(DnsServerProblem::BadPort);
+        }
+        server.port = static_cast<quint16>(*port);
+        host = host.left(colon);
+    }
+    QHostAddress address;
+    if (!address.setAddress(host) || address.protocol() != QAbstractSocket::IPv4Protocol) {
+        return fail(DnsServerProblem::NotIpv4);
+    }
+    server.address = address;
+    return server;
 }
 
 DiscoveryResult<QByteArray> Profile::readPassword() const {

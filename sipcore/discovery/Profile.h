@@ -19,9 +19,11 @@
 //   key_storage = file                ; file | none | keychain
 //   state_dir = alice.state           ; default: <profile name>.state beside the file
 //
-// Relative paths are relative to the profile's directory. Sections other
-// than these three are left to the app; unknown keys inside them are errors
-// (a misspelt key must not be ignored silently).
+// The syntax is crypto/IniFile.h's. Relative paths are relative to the
+// profile's directory. Sections other than these three are left to the app
+// (sip::SipProfile reads [sip] and [calls]); unknown keys inside them are
+// errors (a misspelt key must not be ignored silently). Profile.cpp's key
+// table names every key once, for parse() and toIni().
 
 #include "sipcore/discovery/DiscoveryError.h"
 #include "sipcore/discovery/ServiceClient.h"
@@ -59,6 +61,17 @@ struct Profile {
     /// Parses profile text (`path` for messages and relative paths).
     [[nodiscard]] static DiscoveryResult<Profile> parse(const QByteArray &text,
                                                         const QString &path);
+
+    /// [account], [network] and [certificates] as INI text that parse()
+    /// reads back to an equal Profile (with the same `path`); each key under a
+    /// comment saying what it means. An error for a value INI cannot hold.
+    [[nodiscard]] DiscoveryResult<QByteArray> toIni() const;
+
+    enum class DnsServerProblem { BadPort, NotIpv4 };
+    /// dns_server's value: "IPv4" or "IPv4:port".
+    [[nodiscard]] static Result<DnsServer, DnsServerProblem> parseDnsServer(const QString &text);
+
+    [[nodiscard]] bool operator==(const Profile &) const = default;
 
     /// The password: inline, or the first line of password_file.
     [[nodiscard]] DiscoveryResult<QByteArray> readPassword() const;

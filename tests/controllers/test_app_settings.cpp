@@ -3,6 +3,8 @@
 // kept on every failure, and napkin-cli profiles used as they are.
 
 #include "app/controllers/AppSettings.h"
+#include "sipcore/SipProfile.h"
+#include "sipcore/discovery/Profile.h"
 
 #include <QDir>
 #include <QFile>
@@ -24,10 +26,13 @@ private Q_SLOTS:
     void invalidValuesAreRefused();
     void corruptProfileIsReportedAndKept();
     void napkinCliProfileKeepsItsOtherKeys();
+    void savedFileReadsBackToTheHeldStructs();
+    void usernameFollowsTheAddressUnlessGiven();
     void appValuesLiveInSettingsIni();
 
 private:
     static QByteArray read(const QString &path);
+    static void write(const QString &path, const QByteArray &text);
     static void fillValid(AppSettings &s);
     QTemporaryDir m_home;
     int m_round = 0;
@@ -47,6 +52,12 @@ void TestAppSettings::init() {
 QByteArray TestAppSettings::read(const QString &path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void TestAppSettings::write(const QString &path, const QByteArray &text) {
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QCOMPARE(f.write(text), text.size());
 }
 
 void TestAppSettings::fillValid(AppSettings &s) {
@@ -257,6 +268,58 @@ void TestAppSettings::napkinCliProfileKeepsItsOtherKeys() {
     QCOMPARE(profile->stateDir, dir + QStringLiteral("/alice.state"));
     QCOMPARE(s.sipProfile()->listen, std::string("sip:127.0.0.9:*"));
     QCOMPARE(s.sipProfile()->mediaAddress, std::string("127.0.0.9"));
+}
+
+/// save() keeps the structs it wrote instead of parsing its own file: the
+/// engine's readers must make exactly those structs of the file.
+void TestAppSettings::savedFileReadsBackToTheHeldStructs() {
+    const QString dir = m_home.filePath(QStringLiteral("roundtrip"));
+    QVERIFY(QDir().mkpath(dir));
+    const QString cliIni = dir + QStringLiteral("/bob.ini");
+    write(cliIni, "[account]\naor = sip:bob@b.example\npassword = \"p ; \\\"w\"\n"
+                  "username = bobby\ndisplay_name = \"Bob ; B\"\n"
+                  "[certificates]\nlifetime_hours = 12\nkey_storage = file\n"
+                  "[sip]\nlisten_tls = sips:127.0.0.9:5061\ntls_dir = tls\n"
+                  "registration_expiry = 90\n[calls]\nring_on_failed = yes\n");
+    for (const bool fromCli : {false, true}) {
+        AppSettings s(m_profile + (fromCli ? QStringLiteral("cli") : QString()));
+        if (fromCli) {
+            QCOMPARE(s.loadAccountFile(cliIni), QString());
+            s.setTransport(QStringLiteral("tls"));
+        } else {
+            fillValid(s);
+        }
+        QCOMPARE(s.save(), QString());
+        auto held = s.accountProfile();
+        auto heldSip = s.sipProfile();
+        QVERIFY(held && heldSip);
+        const QByteArray text = read(s.profilePath());
+        auto account = napkin::discovery::Profile::load(s.profilePath());
+        QVERIFY2(account, account ? "" : qPrintable(account.error().message));
+        QVERIFY2(*account == *held, text.constData());
+        auto readSip = napkin::sip::SipProfile::load(s.profilePath().toStdString());
+        QVERIFY2(readSip, readSip ? "" : readSip.error().c_str());
+        QVERIFY2(*readSip == *heldSip, text.constData());
+    }
+}
+
+void TestAppSettings::usernameFollowsTheAddressUnlessGiven() {
+    AppSettings s(m_profile);
+    fillValid(s);
+    QCOMPARE(s.save(), QString());
+    s.setAddress(QStringLiteral("carol@a.example"));
+    QCOMPARE(s.save(), QString());
+    QCOMPARE(s.accountProfile()->username, QByteArray("carol"));
+
+    const QString ini = m_home.filePath(QStringLiteral("explicit-user.ini"));
+    write(ini, "[account]\naor = sip:alice@a.example\nusername = a-digest\n"
+               "[certificates]\nkey_storage = none\n");
+    AppSettings cli(m_profile + QStringLiteral("x"));
+    QCOMPARE(cli.loadAccountFile(ini), QString());
+    cli.setAddress(QStringLiteral("dave@a.example"));
+    QCOMPARE(cli.save(), QString());
+    QCOMPARE(cli.accountProfile()->username, QByteArray("a-digest"));
+    QCOMPARE(napkin::discovery::Profile::load(ini)->username, QByteArray("a-digest"));
 }
 
 void TestAppSettings::appValuesLiveInSettingsIni() {

@@ -546,6 +546,66 @@ private Q_SLOTS:
         QVERIFY2(p.error().message.contains(error), qPrintable(p.error().message));
     }
 
+    void profileToIniReadsBack_data() {
+        QTest::addColumn<bool>("inlinePassword");
+        QTest::addColumn<int>("lifetimeHours");
+        QTest::newRow("password file, days") << false << 24 * 14;
+        QTest::newRow("inline password, hours") << true << 36;
+    }
+    void profileToIniReadsBack() {
+        QFETCH(bool, inlinePassword);
+        QFETCH(int, lifetimeHours);
+        Profile p;
+        p.path = QStringLiteral("/profiles/alice.ini");
+        p.aor = QStringLiteral("sip:alice@a.example");
+        p.username = "alice-digest";
+        if (inlinePassword) {
+            p.password = QByteArray("#p\\w \"x\" ; y");
+        } else {
+            p.passwordFile = QStringLiteral("/profiles/alice pass;1");
+        }
+        p.displayName = QStringLiteral("Zoë \"Z\" ; Smith # 2");
+        p.registrar = QStringLiteral("sip:a.example");
+        p.outboundProxy = QStringLiteral("sip:proxy.a.example;lr");
+        p.dnsServer = QHostAddress(QStringLiteral("127.0.0.53"));
+        p.dnsPort = 5353;
+        p.caFile = QStringLiteral("/etc/ca.pem");
+        p.certificateLifetime = std::chrono::hours(lifetimeHours);
+        p.cacheTtl = std::chrono::seconds(0);
+        p.keyStorage = Profile::KeyStorage::Keychain;
+        p.stateDir = QStringLiteral("/var/state/alice");
+        auto text = p.toIni();
+        DISCOVERY_VERIFY_OK(text);
+        auto back = Profile::parse(*text, p.path);
+        DISCOVERY_VERIFY_OK(back);
+        QVERIFY2(*back == p, text->constData());
+        QVERIFY(text->contains("; Digest user name (default: the AOR's user)\nusername = "));
+
+        // Defaults stay defaults; the AOR's own user is not written.
+        Profile plain;
+        plain.path = p.path;
+        plain.aor = p.aor;
+        plain.username = "alice";
+        plain.stateDir = QStringLiteral("/profiles/alice.state");
+        auto plainText = plain.toIni();
+        DISCOVERY_VERIFY_OK(plainText);
+        QVERIFY(!plainText->contains("username"));
+        auto plainBack = Profile::parse(*plainText, p.path);
+        DISCOVERY_VERIFY_OK(plainBack);
+        QVERIFY2(*plainBack == plain, plainText->constData());
+    }
+
+    void profileToIniRefusesALineBreak() {
+        Profile p;
+        p.path = QStringLiteral("/p.ini");
+        p.aor = QStringLiteral("sip:alice@a.example");
+        p.displayName = QStringLiteral("Alice\n[account]");
+        auto text = p.toIni();
+        QVERIFY(!text);
+        QVERIFY2(text.error().message.contains(QStringLiteral("display_name")),
+                 qPrintable(text.error().message));
+    }
+
     // --- Known devices ----------------------------------------------------
     void knownDevicesRoundTrip() {
         QTemporaryDir dir;

@@ -70,6 +70,34 @@ private Q_SLOTS:
         QVERIFY2(QString::fromStdString(p.error()).contains(expected), p.error().c_str());
     }
 
+    void toIniReadsBack() {
+        SipProfile p;
+        p.listen = "sip:127.0.0.1:5070";
+        p.listenTls = "sips:127.0.0.1:5071";
+        p.transport = "tls";
+        p.tlsDirectory = "/profiles/my tls";
+        p.registrationExpiry = std::chrono::seconds(120);
+        p.mediaAddress = "10.0.0.1";
+        p.requireEndToEnd = true;
+        p.ringOnFailed = true;
+        for (const SipProfile &profile : {p, SipProfile{}}) {
+            auto text = profile.toIni();
+            QVERIFY(text.ok());
+            auto back = SipProfile::parse(*text, "/profiles/alice.ini");
+            QVERIFY2(back.ok(), back.ok() ? text->c_str() : back.error().c_str());
+            QVERIFY2(*back == profile, text->c_str());
+        }
+    }
+
+    void checkNamesWhatIsMissing() {
+        SipProfile p;
+        p.transport = "tls";
+        QVERIFY(!p.check());
+        QVERIFY(p.check().error().find("needs listen_tls") != std::string::npos);
+        p.transport = "sctp";
+        QVERIFY(p.check().error().find("udp, tcp or tls") != std::string::npos);
+    }
+
     void missingFile() {
         auto p = SipProfile::load("/nonexistent/napkin.ini");
         QVERIFY(!p.ok());
