@@ -76,12 +76,33 @@ UserAgent::~UserAgent() {
     // nua_destroy() before that aborts the process.
 }
 
+std::string_view uaErrcName(UaErrc code) {
+    switch (code) {
+    case UaErrc::AlreadyStarted:
+        return "already-started";
+    case UaErrc::BadAddress:
+        return "bad-address";
+    case UaErrc::TlsSetup:
+        return "tls-setup";
+    case UaErrc::BindFailed:
+        return "bind-failed";
+    case UaErrc::NotReady:
+        return "not-ready";
+    case UaErrc::ShuttingDown:
+        return "shutting-down";
+    case UaErrc::Internal:
+        return "internal";
+    }
+    return "unknown";
+}
+
 Result<void, UaError> UserAgent::start() {
     if (m_nua != nullptr) {
-        return fail(UaError{"the agent is already started"});
+        return fail(UaError{UaErrc::AlreadyStarted, "the agent is already started"});
     }
     if (!crypto::parseAor(m_settings.aor)) {
-        return fail(UaError{"'" + m_settings.aor + "' is not a SIP address of record"});
+        return fail(
+            UaError{UaErrc::BadAddress, "'" + m_settings.aor + "' is not a SIP address of record"});
     }
     const bool tls = !m_settings.tlsBindUrl.empty();
     std::string tlsDir = m_settings.tlsCertificateDir;
@@ -108,9 +129,10 @@ Result<void, UaError> UserAgent::start() {
         TAG_IF(!m_settings.outboundProxy.empty(), NUTAG_PROXY(m_settings.outboundProxy.c_str())),
         NUTAG_OUTBOUND("no-validate"), TAG_NULL());
     if (m_nua == nullptr) {
-        return fail(UaError{"cannot start SIP on " + m_settings.bindUrl +
-                            (tls ? " and " + m_settings.tlsBindUrl : std::string()) +
-                            " (address in use, or TLS files missing?)"});
+        return fail(UaError{UaErrc::BindFailed,
+                            "cannot start SIP on " + m_settings.bindUrl +
+                                (tls ? " and " + m_settings.tlsBindUrl : std::string()) +
+                                " (address in use, or TLS files missing?)"});
     }
     nua_get_params(m_nua, TAG_ANY(), TAG_END());
     return {};
@@ -121,7 +143,7 @@ Result<std::string, UaError> UserAgent::makeTlsDirectory() {
     // so it needs a certificate; nobody verifies this one against a CA.
     m_tlsDir = std::make_unique<QTemporaryDir>();
     if (!m_tlsDir->isValid()) {
-        return fail(UaError{"cannot create a private directory for TLS files"});
+        return fail(UaError{UaErrc::TlsSetup, "cannot create a private directory for TLS files"});
     }
     crypto::IdentityOptions options;
     options.aor = m_settings.aor;
@@ -130,24 +152,27 @@ Result<std::string, UaError> UserAgent::makeTlsDirectory() {
     }
     auto listener = crypto::createDeviceIdentity(options);
     if (!listener) {
-        return fail(
-            UaError{"cannot make the TLS listener's certificate: " + listener.error().message});
+        return fail(UaError{UaErrc::TlsSetup, "cannot make the TLS listener's certificate: " +
+                                                  listener.error().message});
     }
     const std::string dir = m_tlsDir->path().toStdString();
     const std::string agentPem = listener->certificate.toPem() + listener->key.toPem();
     if (auto written = crypto::writeFileAtomically(dir + "/agent.pem", agentPem, 0600); !written) {
-        return fail(UaError{"cannot write the TLS listener's key: " + written.error().message});
+        return fail(UaError{UaErrc::TlsSetup,
+                            "cannot write the TLS listener's key: " + written.error().message});
     }
     const std::string caFile = m_settings.tlsCaFile.empty()
                                    ? std::string("/etc/ssl/certs/ca-certificates.crt")
                                    : m_settings.tlsCaFile;
     auto ca = crypto::readFileBytes(caFile, 16 * 1024 * 1024);
     if (!ca) {
-        return fail(UaError{"cannot read the TLS CA file " + caFile + ": " + ca.error().message});
+        return fail(UaError{UaErrc::TlsSetup,
+                            "cannot read the TLS CA file " + caFile + ": " + ca.error().message});
     }
     if (auto written = crypto::writeFileAtomically(dir + "/cafile.pem", crypto::asText(*ca), 0644);
         !written) {
-        return fail(UaError{"cannot write cafile.pem: " + written.error().message});
+        return fail(
+            UaError{UaErrc::TlsSetup, "cannot write cafile.pem: " + written.error().message});
     }
     return dir;
 }
@@ -166,14 +191,15 @@ std::vector<Call *> UserAgent::calls() const {
 
 Result<Call *, UaError> UserAgent::call(const std::string &target, const std::string &requestUri) {
     if (!isReady()) {
-        return fail(UaError{"SIP is not started yet"});
+        return fail(UaError{UaErrc::NotReady, "SIP is not started yet"});
     }
     if (m_shuttingDown) {
-        return fail(UaError{"SIP is shutting down"});
+        return fail(UaError{UaErrc::ShuttingDown, "SIP is shutting down"});
     }
     auto aor = crypto::parseAor(target);
     if (!aor) {
-        return fail(UaError{"'" + target + "' is not a SIP address: " + aor.error().message});
+        return fail(UaError{UaErrc::BadAddress,
+                            "'" + target + "' is not a SIP address: " + aor.error().message});
     }
     const std::string to = "<" + aor->uri() + ">";
     // NUTAG_MAX_RETRY_AFTER(0): a 5xx with Retry-After ends the call attempt
@@ -182,7 +208,7 @@ Result<Call *, UaError> UserAgent::call(const std::string &target, const std::st
     nua_handle_t *nh =
         nua_handle(m_nua, nullptr, SIPTAG_TO_STR(to.c_str()), NUTAG_MAX_RETRY_AFTER(0), TAG_END());
     if (nh == nullptr) {
-        return fail(UaError{"cannot create a SIP handle"});
+        return fail(UaError{UaErrc::Internal, "cannot create a SIP handle"});
     }
     Call *call = newCall(Call::Direction::Outgoing, nh);
     Q_EMIT outgoingCall(call);

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 struct nua_s;
 struct nua_handle_s;
@@ -63,9 +64,24 @@ struct UserAgentSettings {
     std::string userAgentName = "Napkin";
 };
 
+/// What kind of thing stopped the agent from doing what was asked.
+enum class UaErrc {
+    AlreadyStarted, ///< start() on an agent that is already started
+    BadAddress,     ///< the account's or the callee's address is not a SIP address
+    TlsSetup,       ///< the TLS listener's private certificate or CA files could not be made
+    BindFailed,     ///< the SIP transports could not be bound (address in use, TLS files)
+    NotReady,       ///< call() before the transports were bound
+    ShuttingDown,   ///< call() while the agent shuts down
+    Internal,       ///< the SIP stack failed where input cannot be the cause
+};
+
+/// A short stable name for logs, JSON output and tests ("bind-failed").
+[[nodiscard]] std::string_view uaErrcName(UaErrc code);
+
 /// Why the agent could not do what was asked.
 struct UaError {
-    std::string message;
+    UaErrc code = UaErrc::Internal;
+    std::string message; ///< in words; never contains the password
 };
 
 class UserAgent : public QObject, private CallHost {

@@ -75,10 +75,10 @@ PhoneBinding::PhoneBinding(app::PhoneController &phone, app::AppSettings &settin
     connect(page, &DevicesPage::revokeRequested, devices, &app::DevicesModel::revoke);
     connect(page, &DevicesPage::acknowledgeRequested, this,
             [this, devices](const QString &fingerprint) {
-                const QString error = devices->acknowledge(fingerprint);
+                const auto acknowledged = devices->acknowledge(fingerprint);
                 m_window.devicesPage()->setStatus(
-                    error.isEmpty() ? tr("Acknowledged: this device is now known.")
-                                    : tr("Could not acknowledge: %1").arg(error));
+                    acknowledged ? tr("Acknowledged: this device is now known.")
+                                 : tr("Could not acknowledge: %1").arg(acknowledged.error()));
             });
 
     connect(&phone, &app::PhoneController::incomingCall, this, &PhoneBinding::incomingCall);
@@ -102,8 +102,8 @@ PhoneBinding::PhoneBinding(app::PhoneController &phone, app::AppSettings &settin
     connect(&m_window, &MainWindow::settingsRequested, this, &PhoneBinding::openSettings);
     connect(&m_window, &MainWindow::addContactRequested, this,
             [this](const QString &name, const QString &address) {
-                const QString error = m_phone.contacts()->add(name, address);
-                m_window.setContactsMessage(error.isEmpty() ? tr("Added %1.").arg(address) : error);
+                const auto added = m_phone.contacts()->add(name, address);
+                m_window.setContactsMessage(added ? tr("Added %1.").arg(address) : added.error());
             });
     connect(&m_window, &MainWindow::removeContactRequested, this,
             [this](int row) { m_phone.contacts()->remove(row); });

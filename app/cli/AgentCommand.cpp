@@ -42,6 +42,17 @@ namespace {
 using namespace napkin::sip;
 using discovery::DiscoveryError;
 using discovery::Profile;
+using engine::EngineStage;
+using engine::engineStageName;
+
+// The `code` of error events that no typed error below carries; every other
+// code is the typed error's own name (engineCodeName, errcName). Listed in
+// `napkin-cli --help`.
+constexpr QLatin1String kUnusableStateFile("unusable-state-file");
+constexpr QLatin1String kRegistrationFailed("registration-failed");
+constexpr QLatin1String kSipProblem("sip-problem");
+constexpr QLatin1String kOwnDeviceMissing("own-device-missing");
+constexpr QLatin1String kDtmfRefused("dtmf-refused");
 
 int usage(const std::string &message) {
     std::cerr << "napkin-cli agent: " << message << " (try napkin-cli --help)\n";
@@ -82,9 +93,19 @@ public:
         std::cout << QJsonDocument(fields).toJson(QJsonDocument::Compact).toStdString()
                   << std::endl;
     }
-    void error(const QString &where, const QString &message) {
-        write(QStringLiteral("error"),
-              {{QStringLiteral("where"), where}, {QStringLiteral("message"), message}});
+    /// {"event":"error","where":...,"code":...,"message":...}: `where` is the
+    /// stage, `code` a stable machine name, `message` the words; `extra`
+    /// adds fields (retry_ms).
+    void error(const QString &where, const QString &code, const QString &message,
+               QJsonObject extra = {}) {
+        extra.insert(QStringLiteral("where"), where);
+        extra.insert(QStringLiteral("code"), code);
+        extra.insert(QStringLiteral("message"), message);
+        write(QStringLiteral("error"), std::move(extra));
+    }
+    void error(const engine::EngineError &e) { error(e.where(), e.codeName(), e.message); }
+    void error(const media::MediaError &e) {
+        error(QStringLiteral("audio"), text(std::string(media::errcName(e.code))), text(e.message));
     }
 
 private:
@@ -158,7 +179,7 @@ sip::MediaSettings Agent::audio() {
         media.source = [this, path]() -> std::shared_ptr<media::AudioSource> {
             auto source = media::WavFileSource::open(path);
             if (!source) {
-                m_out.error(QStringLiteral("audio"), text(source.error().message));
+                m_out.error(source.error());
                 return nullptr;
             }
             return std::move(source).value();
@@ -169,7 +190,7 @@ sip::MediaSettings Agent::audio() {
         media.sink = [this, path]() -> std::shared_ptr<media::AudioSink> {
             auto sink = media::WavFileSink::create(path);
             if (!sink) {
-                m_out.error(QStringLiteral("audio"), text(sink.error().message));
+                m_out.error(sink.error());
                 return nullptr;
             }
             m_recordings.push_back(sink.value());
@@ -195,14 +216,14 @@ bool Agent::prepare() {
         // every run, as with key_storage = none.
         config.keyStore = std::make_unique<discovery::MemoryKeyStore>();
     }
-    auto created = engine::Engine::createDetailed(std::move(config));
+    auto created = engine::Engine::create(std::move(config));
     if (!created) {
-        m_out.error(created.error().where, created.error().message);
+        m_out.error(created.error());
         return false;
     }
     m_engine = std::move(created).value();
     for (const QString &warning : m_engine->startupWarnings()) {
-        m_out.error(QStringLiteral("profile"), warning);
+        m_out.error(engineStageName(EngineStage::Profile), kUnusableStateFile, warning);
     }
     engine::Engine *e = m_engine.get();
 
@@ -218,12 +239,14 @@ bool Agent::prepare() {
                                 {{QStringLiteral("state"), QStringLiteral("unregistered")},
                                  {QStringLiteral("aor"), m_profile.aor}});
                 } else if (state == UserAgent::Registration::Failed) {
-                    m_out.error(QStringLiteral("registration"), message);
+                    m_out.error(engineStageName(EngineStage::Registration), kRegistrationFailed,
+                                message);
                 }
             });
     connect(e, &engine::Engine::callsPossible, this, [this] { placeCallWhenReady(); });
-    connect(e, &engine::Engine::problem, this,
-            [this](const QString &message) { m_out.error(QStringLiteral("sip"), message); });
+    connect(e, &engine::Engine::problem, this, [this](const QString &message) {
+        m_out.error(engineStageName(EngineStage::Sip), kSipProblem, message);
+    });
     connect(e, &engine::Engine::incomingCall, this, [this](Call *call) {
         m_out.write(QStringLiteral("incoming"), {{QStringLiteral("call"), call->id()},
                                                  {QStringLiteral("from"), text(call->peer())},
@@ -233,7 +256,7 @@ bool Agent::prepare() {
     connect(e, &engine::Engine::shutdownFinished, this, [this] {
         for (const auto &recording : m_recordings) {
             if (auto finished = recording->finish(); !finished) {
-                m_out.error(QStringLiteral("audio"), text(finished.error().message));
+                m_out.error(finished.error());
             }
         }
         m_app.exit(m_exit);
@@ -250,11 +273,9 @@ bool Agent::prepare() {
             });
     connect(e, &engine::Engine::enrolmentError, this,
             [this](const DiscoveryError &error, qint64 retryInMs) {
-                QJsonObject fields{{QStringLiteral("where"), QStringLiteral("enrolment")},
-                                   {QStringLiteral("code"), discovery::errcName(error.code)},
-                                   {QStringLiteral("message"), error.message},
-                                   {QStringLiteral("retry_ms"), retryInMs}};
-                m_out.write(QStringLiteral("error"), fields);
+                m_out.error(engineStageName(EngineStage::Enrolment),
+                            discovery::errcName(error.code), error.message,
+                            {{QStringLiteral("retry_ms"), retryInMs}});
             });
     // Only with --watch-devices (the engine does not watch otherwise).
     connect(e, &engine::Engine::devicesChanged, this, [this] {
@@ -274,12 +295,14 @@ bool Agent::prepare() {
                              {QStringLiteral("instance"), instance}});
             });
     connect(e, &engine::Engine::ownDeviceMissing, this, [this](const QString &fingerprint) {
-        m_out.error(QStringLiteral("devices"),
+        m_out.error(engineStageName(EngineStage::Devices), kOwnDeviceMissing,
                     QStringLiteral("the certificate service no longer lists this device (%1)")
                         .arg(fingerprint));
     });
-    connect(e, &engine::Engine::devicesCheckFailed, this,
-            [this](const QString &message) { m_out.error(QStringLiteral("devices"), message); });
+    connect(e, &engine::Engine::devicesCheckFailed, this, [this](const DiscoveryError &error) {
+        m_out.error(engineStageName(EngineStage::Devices), discovery::errcName(error.code),
+                    error.message);
+    });
     return true;
 }
 
@@ -303,7 +326,7 @@ void Agent::placeCall() {
     auto call = m_engine->call(QString::fromStdString(*m_options.call),
                                QString::fromStdString(m_options.via.value_or(std::string())));
     if (!call) {
-        m_out.error(QStringLiteral("call"), call.error());
+        m_out.error(call.error());
         return;
     }
     watch(call.value());
@@ -333,7 +356,7 @@ void Agent::sendDigits(Call *call) {
                 return;
             }
             if (auto sent = guard->sendDtmf(digit); !sent) {
-                m_out.error(QStringLiteral("dtmf"), sent.error());
+                m_out.error(QStringLiteral("dtmf"), kDtmfRefused, sent.error());
                 return;
             }
             m_out.write(QStringLiteral("dtmf"),
@@ -453,7 +476,7 @@ int Agent::run() {
         return ExitFailure;
     }
     if (auto started = m_engine->start(); !started) {
-        m_out.error(QStringLiteral("start"), started.error());
+        m_out.error(started.error());
         return ExitFailure;
     }
 

@@ -84,7 +84,24 @@ Secure calls (a headless device)
       received RFC 4733 digits), hold (local/remote: who put the call
       on hold), devices and unknown_device (with
       --watch-devices: the own address's device list), ended, error. Logs
-      go to standard error. --dtmf sends the digits once the call is active.
+      go to standard error. An error event has "where" (the stage), "code"
+      (a stable name to switch on) and "message" (the words):
+        profile       a DiscoveryErrc name below, no-keychain,
+                      unusable-state-file (a warning; the agent goes on)
+        start         already-started, bind-failed, tls-setup, bad-address,
+                      sip-stack-failed, internal
+        registration  registration-failed
+        enrolment     a DiscoveryErrc name (with "retry_ms")
+        devices       a DiscoveryErrc name, own-device-missing
+        call          bad-address, not-ready, shutting-down, internal
+        sip           sip-problem
+        audio         io, audio-format, ... (the media error's name)
+        dtmf          dtmf-refused
+      DiscoveryErrc names: invalid-address, no-service, dns-failure,
+      connection-refused, timeout, tls-failure, untrusted-service-certificate,
+      tls-name-mismatch, http-error, malformed-response, malformed-set,
+      empty-set, not-listed, auth-failed, forbidden, rejected, local-failure,
+      cancelled. --dtmf sends the digits once the call is active.
       --auto-answer answers after --answer-delay ms of ringing (default 0).
       --play sends a WAV file, --record writes what arrives; --no-audio agrees
       on keys without any media. --via sends the INVITE to URI instead of the

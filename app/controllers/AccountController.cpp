@@ -35,9 +35,9 @@ QString AccountController::fingerprintGroups() const {
     return CallController::fingerprintGroupsFor(m_fingerprint);
 }
 
-QString AccountController::start() {
+Result<void, QString> AccountController::start() {
     if (!m_phone) {
-        return tr("There is no account to start.");
+        return fail(tr("There is no account to start."));
     }
     return m_phone->start();
 }

@@ -5,6 +5,7 @@
 // fingerprint. start() and stop() go to the PhoneController that owns the
 // engine.
 
+#include "crypto/Result.h"
 #include "sipcore/UserAgent.h"
 
 #include <QDateTime>
@@ -52,7 +53,7 @@ public:
     [[nodiscard]] bool running() const { return m_running; }
 
     /// Starts the account (engine); the reason in words when it cannot start.
-    Q_INVOKABLE QString start();
+    [[nodiscard]] Q_INVOKABLE Result<void, QString> start();
     /// Stops it; stopped() follows once unregistered.
     Q_INVOKABLE void stop();
 

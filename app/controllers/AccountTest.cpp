@@ -81,7 +81,7 @@ void AccountTest::run(const AccountSetup &setup) {
     config.keyStore = std::make_unique<discovery::MemoryKeyStore>();
     auto created = engine::Engine::create(std::move(config));
     if (!created) {
-        Q_EMIT finished(false, created.error());
+        Q_EMIT finished(false, created.error().message);
         return;
     }
     m_engine = std::move(created).value();
@@ -126,7 +126,7 @@ void AccountTest::run(const AccountSetup &setup) {
     });
     if (auto started = e->start(); !started) {
         m_engine.reset();
-        Q_EMIT finished(false, started.error());
+        Q_EMIT finished(false, started.error().message);
         return;
     }
     Q_EMIT runningChanged();
@@ -142,7 +142,7 @@ void AccountTest::checkDone() {
     // device": take it back before saying yes.
     const QString fingerprint = m_engine->ownFingerprint();
     QPointer<AccountTest> self(this);
-    m_engine->revoke(fingerprint, [self](Result<void, QString> revoked) {
+    m_engine->revoke(fingerprint, [self](engine::EngineResult<void> revoked) {
         if (!self) {
             return;
         }
@@ -152,7 +152,7 @@ void AccountTest::checkDone() {
         } else {
             self->conclude(true, tr("The account works, but the test certificate could not be "
                                     "removed again (%1); it expires within a day.")
-                                     .arg(revoked.error()));
+                                     .arg(revoked.error().message));
         }
     });
 }

@@ -60,13 +60,13 @@ public:
     /// Reads <config dir>/profile.ini (a missing file: not configured) and
     /// settings.ini. The reason in words when the profile is unusable (the
     /// file is left as it is).
-    QString load();
+    [[nodiscard]] QString load();
     /// Uses an existing napkin-cli profile instead (`--account-file`); save()
     /// then writes to that file.
-    QString loadAccountFile(const QString &path);
+    [[nodiscard]] QString loadAccountFile(const QString &path);
     /// Checks every value and writes the profile atomically; the reason in
     /// words for the first bad value or a failed write (empty: saved).
-    Q_INVOKABLE QString save();
+    [[nodiscard]] Q_INVOKABLE QString save();
     /// The first problem of the current values in words (empty: all fine).
     [[nodiscard]] QString validate() const;
     /// What is wrong with a DNS server "IP" or "IP:port", in words (empty: fine).

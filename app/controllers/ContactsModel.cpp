@@ -62,23 +62,23 @@ QString ContactsModel::load() {
                     contactFrom);
 }
 
-QString ContactsModel::add(const QString &name, const QString &address) {
+Result<void, QString> ContactsModel::add(const QString &name, const QString &address) {
     const QString trimmed = name.trimmed();
     if (trimmed.size() > maxNameLength) {
-        return tr("The name is too long (at most %1 characters).").arg(maxNameLength);
+        return fail(tr("The name is too long (at most %1 characters).").arg(maxNameLength));
     }
     QString error;
     const QString normalised = normaliseAddress(address, &error);
     if (normalised.isEmpty()) {
-        return error;
+        return fail(error);
     }
     for (const auto &c : m_contacts) {
         if (c.address.compare(normalised, Qt::CaseInsensitive) == 0) {
-            return tr("%1 is already in your contacts as \"%2\".").arg(normalised, c.name);
+            return fail(tr("%1 is already in your contacts as \"%2\".").arg(normalised, c.name));
         }
     }
     if (count() >= maxContacts) {
-        return tr("The address book is full (%1 contacts).").arg(maxContacts);
+        return fail(tr("The address book is full (%1 contacts).").arg(maxContacts));
     }
     const int row = count();
     beginInsertRows({}, row, row);
@@ -86,7 +86,10 @@ QString ContactsModel::add(const QString &name, const QString &address) {
     endInsertRows();
     Q_EMIT countChanged();
     save();
-    return lastError();
+    if (!lastError().isEmpty()) {
+        return fail(lastError());
+    }
+    return {};
 }
 
 void ContactsModel::remove(int row) {

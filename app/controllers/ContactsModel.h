@@ -5,6 +5,7 @@
 // moved aside to contacts.json.bad with a warning).
 
 #include "app/controllers/JsonListModel.h"
+#include "crypto/Result.h"
 
 #include <QString>
 
@@ -30,9 +31,11 @@ public:
 
     /// Reads the file; a warning in words when it was unusable and moved aside.
     QString load();
-    /// Adds a contact. Returns the reason in words when the name or address
-    /// is not acceptable (empty on success). Saves.
-    Q_INVOKABLE QString add(const QString &name, const QString &address);
+    /// Adds a contact and saves. The reason in words when the name or address
+    /// is not acceptable, or when saving failed (the contact is then added
+    /// but not yet saved).
+    [[nodiscard]] Q_INVOKABLE Result<void, QString> add(const QString &name,
+                                                        const QString &address);
     Q_INVOKABLE void remove(int row);
 
     /// "bob@b.example" or "sip:bob@b.example" -> "sip:bob@b.example"; the

@@ -24,9 +24,10 @@ void DevicesModel::setEngine(engine::Engine *engine) {
         setLastError({});
         reload();
     });
-    connect(engine, &engine::Engine::devicesCheckFailed, this, [this](const QString &message) {
-        setLastError(tr("The device list could not be fetched: %1").arg(message));
-    });
+    connect(engine, &engine::Engine::devicesCheckFailed, this,
+            [this](const discovery::DiscoveryError &error) {
+                setLastError(tr("The device list could not be fetched: %1").arg(error.message));
+            });
     connect(engine, &engine::Engine::unknownDevice, this,
             [this](const QString &fingerprint, const QString &instanceUrn, const QDateTime &) {
                 reload();
@@ -83,7 +84,7 @@ void DevicesModel::revoke(const QString &fingerprint) {
         return;
     }
     QPointer<DevicesModel> self(this);
-    m_engine->revoke(fingerprint, [self, fingerprint](Result<void, QString> result) {
+    m_engine->revoke(fingerprint, [self, fingerprint](engine::EngineResult<void> result) {
         if (!self) {
             return;
         }
@@ -92,17 +93,18 @@ void DevicesModel::revoke(const QString &fingerprint) {
                                         tr("The device was removed from your address."));
         } else {
             Q_EMIT self->revokeFinished(
-                fingerprint, false, tr("The device could not be removed: %1").arg(result.error()));
+                fingerprint, false,
+                tr("The device could not be removed: %1").arg(result.error().message));
         }
     });
 }
 
-QString DevicesModel::acknowledge(const QString &fingerprint) {
+Result<void, QString> DevicesModel::acknowledge(const QString &fingerprint) {
     if (!m_engine) {
-        return tr("The account is not running.");
+        return fail(tr("The account is not running."));
     }
     if (auto done = m_engine->acknowledge(fingerprint); !done) {
-        return tr("The device could not be marked as known: %1").arg(done.error());
+        return fail(tr("The device could not be marked as known: %1").arg(done.error().message));
     }
     reload();
     return {};

@@ -4,6 +4,8 @@
 // as the last check of the certificate service showed them, with this device
 // marked and devices nobody here enrolled or acknowledged flagged.
 
+#include "crypto/Result.h"
+
 #include <QAbstractListModel>
 #include <QDateTime>
 #include <QPointer>
@@ -52,7 +54,7 @@ public:
     /// Revokes a device of the user; revokeFinished() follows.
     Q_INVOKABLE void revoke(const QString &fingerprint);
     /// The user accepts an unknown device; the reason in words when that failed.
-    Q_INVOKABLE QString acknowledge(const QString &fingerprint);
+    [[nodiscard]] Q_INVOKABLE Result<void, QString> acknowledge(const QString &fingerprint);
 
     [[nodiscard]] int unknownDeviceCount() const;
     [[nodiscard]] const QString &lastError() const { return m_lastError; }

@@ -60,17 +60,17 @@ void PhoneController::setNoAudio(bool noAudio) {
     m_noAudio = noAudio;
 }
 
-QString PhoneController::start() {
+Result<void, QString> PhoneController::start() {
     if (m_engine) {
-        return tr("The account is already running.");
+        return fail(tr("The account is already running."));
     }
     auto profile = m_settings.accountProfile();
     if (!profile) {
-        return profile.error();
+        return fail(profile.error());
     }
     auto sip = m_settings.sipProfile();
     if (!sip) {
-        return sip.error();
+        return fail(sip.error());
     }
     engine::EngineConfig config;
     config.profile = profile.value();
@@ -84,7 +84,7 @@ QString PhoneController::start() {
     }
     auto created = engine::Engine::create(std::move(config));
     if (!created) {
-        return tr("The account cannot start: %1").arg(created.error());
+        return fail(tr("The account cannot start: %1").arg(created.error().message));
     }
     m_engine = std::move(created).value();
     engine::Engine *e = m_engine.get();
@@ -108,7 +108,7 @@ QString PhoneController::start() {
         m_devices->setEngine(nullptr);
         m_engine.reset();
         m_account->applyStopped();
-        return tr("The account cannot start: %1").arg(started.error());
+        return fail(tr("The account cannot start: %1").arg(started.error().message));
     }
     Q_EMIT runningChanged();
     return {};
@@ -153,7 +153,7 @@ CallController *PhoneController::placeCall(const QString &address) {
     }
     auto call = m_engine->call(target);
     if (!call) {
-        Q_EMIT callFailed(tr("The call could not be placed: %1").arg(call.error()));
+        Q_EMIT callFailed(tr("The call could not be placed: %1").arg(call.error().message));
         return nullptr;
     }
     CallController *controller = adopt(call.value());

@@ -64,7 +64,7 @@ public:
 
     /// Creates and starts the engine from the saved settings; the reason in
     /// words when it cannot start.
-    QString start();
+    [[nodiscard]] Result<void, QString> start();
     /// Ends calls and unregisters; AccountController::stopped() follows.
     void stop();
     [[nodiscard]] bool running() const { return m_engine != nullptr; }

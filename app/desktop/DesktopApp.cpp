@@ -267,8 +267,8 @@ void DesktopApp::startPhone(const QByteArray &password) {
     m_phone->setPassword(password);
     configureKeyStore();
     configureAudio();
-    const QString error = m_phone->start();
-    if (!error.isEmpty()) {
+    if (auto started = m_phone->start(); !started) {
+        const QString &error = started.error();
         m_window->statusBar()->showMessage(error);
         auto *box = new QMessageBox(QMessageBox::Warning, tr("Napkin cannot start the account"),
                                     error, QMessageBox::Ok, m_window.get());

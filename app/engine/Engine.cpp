@@ -32,6 +32,58 @@ QDateTime toDateTime(std::chrono::system_clock::time_point when) {
 
 } // namespace
 
+QString engineStageName(EngineStage stage) {
+    switch (stage) {
+    case EngineStage::Profile:
+        return QStringLiteral("profile");
+    case EngineStage::Start:
+        return QStringLiteral("start");
+    case EngineStage::Registration:
+        return QStringLiteral("registration");
+    case EngineStage::Enrolment:
+        return QStringLiteral("enrolment");
+    case EngineStage::Devices:
+        return QStringLiteral("devices");
+    case EngineStage::Call:
+        return QStringLiteral("call");
+    case EngineStage::Sip:
+        return QStringLiteral("sip");
+    }
+    return QStringLiteral("unknown");
+}
+
+namespace {
+
+QString engineErrcName(EngineErrc code) {
+    switch (code) {
+    case EngineErrc::AlreadyStarted:
+        return QStringLiteral("already-started");
+    case EngineErrc::ShuttingDown:
+        return QStringLiteral("shutting-down");
+    case EngineErrc::NoKeychain:
+        return QStringLiteral("no-keychain");
+    case EngineErrc::SipStackFailed:
+        return QStringLiteral("sip-stack-failed");
+    }
+    return QStringLiteral("unknown");
+}
+
+EngineError profileError(const discovery::DiscoveryError &error) {
+    return EngineError{EngineStage::Profile, error.code, error.message};
+}
+
+} // namespace
+
+QString engineCodeName(const EngineCode &code) {
+    if (const auto *own = std::get_if<EngineErrc>(&code)) {
+        return engineErrcName(*own);
+    }
+    if (const auto *ua = std::get_if<sip::UaErrc>(&code)) {
+        return text(std::string(sip::uaErrcName(*ua)));
+    }
+    return discovery::errcName(std::get<discovery::DiscoveryErrc>(code));
+}
+
 Engine::Engine(EngineConfig config) : m_config(std::move(config)) {}
 
 Engine::~Engine() {
@@ -40,15 +92,7 @@ Engine::~Engine() {
     }
 }
 
-Result<std::unique_ptr<Engine>, QString> Engine::create(EngineConfig config) {
-    auto engine = createDetailed(std::move(config));
-    if (!engine) {
-        return fail(engine.error().message);
-    }
-    return std::move(engine).value();
-}
-
-Result<std::unique_ptr<Engine>, EngineError> Engine::createDetailed(EngineConfig config) {
+EngineResult<std::unique_ptr<Engine>> Engine::create(EngineConfig config) {
     std::unique_ptr<Engine> engine(new Engine(std::move(config)));
     if (auto built = engine->build(); !built) {
         return fail(std::move(built).error());
@@ -61,7 +105,8 @@ Result<void, EngineError> Engine::build() {
     const discovery::Profile &profile = m_config.profile;
     auto root = sip::SofiaRoot::create();
     if (!root) {
-        return fail(EngineError{QStringLiteral("start"), text(root.error())});
+        return fail(
+            EngineError{EngineStage::Start, EngineErrc::SipStackFailed, text(root.error())});
     }
     m_root = std::move(root).value();
 
@@ -70,18 +115,18 @@ Result<void, EngineError> Engine::build() {
     } else {
         auto password = profile.readPassword();
         if (!password) {
-            return fail(EngineError{QStringLiteral("profile"), password.error().message});
+            return fail(profileError(password.error()));
         }
         m_password = std::move(password).value();
     }
     auto instance = profile.instanceUrn();
     if (!instance) {
-        return fail(EngineError{QStringLiteral("profile"), instance.error().message});
+        return fail(profileError(instance.error()));
     }
     m_instanceUrn = instance.value();
     auto trust = discovery::loadTrustStore(profile.caFile);
     if (!trust) {
-        return fail(EngineError{QStringLiteral("profile"), trust.error().message});
+        return fail(profileError(trust.error()));
     }
 
     discovery::ServiceClientSettings clientSettings;
@@ -142,7 +187,7 @@ Result<void, EngineError> Engine::build() {
     } else if (profile.keyStorage == discovery::Profile::KeyStorage::None) {
         m_keys = std::make_unique<discovery::MemoryKeyStore>();
     } else {
-        return fail(EngineError{QStringLiteral("profile"),
+        return fail(EngineError{EngineStage::Profile, EngineErrc::NoKeychain,
                                 QStringLiteral("%1: key_storage = keychain needs the desktop "
                                                "app's keychain; use file or none here")
                                     .arg(profile.path)});
@@ -192,16 +237,12 @@ void Engine::wire() {
                 // Calls go ahead unsigned (and say so) rather than waiting for
                 // a service that may not exist; a later success signs them.
                 m_enrolmentSettled = true;
-                Q_EMIT enrolmentFailed(error.message, static_cast<qint64>(retryIn.count()));
                 Q_EMIT enrolmentError(error, static_cast<qint64>(retryIn.count()));
                 Q_EMIT callsPossible();
             });
 
     connect(m_watch.get(), &discovery::DeviceWatch::checked, this, &Engine::devicesChanged);
-    connect(m_watch.get(), &discovery::DeviceWatch::checkFailed, this,
-            [this](const discovery::DiscoveryError &error) {
-                Q_EMIT devicesCheckFailed(error.message);
-            });
+    connect(m_watch.get(), &discovery::DeviceWatch::checkFailed, this, &Engine::devicesCheckFailed);
     connect(m_watch.get(), &discovery::DeviceWatch::unknownDevice, this, &Engine::unknownDevice);
     connect(m_watch.get(), &discovery::DeviceWatch::ownDeviceMissing, this,
             &Engine::ownDeviceMissing);
@@ -224,12 +265,14 @@ void Engine::adoptEnrolledIdentity() {
         crypto::DeviceIdentity{*cert, std::move(copy).value()}));
 }
 
-Result<void, QString> Engine::start() {
+EngineResult<void> Engine::start() {
     if (m_started) {
-        return fail(QStringLiteral("the account is already started"));
+        return fail(EngineError{EngineStage::Start, EngineErrc::AlreadyStarted,
+                                QStringLiteral("the account is already started")});
     }
     if (auto started = m_agent->start(); !started) {
-        return fail(text(started.error().message));
+        return fail(
+            EngineError{EngineStage::Start, started.error().code, text(started.error().message)});
     }
     m_started = true;
     m_enroller->start();
@@ -256,24 +299,27 @@ void Engine::shutdown() {
     m_agent->shutdown();
 }
 
-Result<sip::Call *, QString> Engine::call(const QString &target, const QString &via) {
+EngineResult<sip::Call *> Engine::call(const QString &target, const QString &via) {
     if (m_stopping) {
-        return fail(QStringLiteral("the account is shutting down"));
+        return fail(EngineError{EngineStage::Call, EngineErrc::ShuttingDown,
+                                QStringLiteral("the account is shutting down")});
     }
     auto placed = m_agent->call(target.toStdString(), via.toStdString());
     if (!placed) {
-        return fail(text(placed.error().message));
+        return fail(
+            EngineError{EngineStage::Call, placed.error().code, text(placed.error().message)});
     }
     Q_EMIT outgoingCall(placed.value());
     return placed.value();
 }
 
-void Engine::revoke(const QString &fingerprint, std::function<void(Result<void, QString>)> done) {
+void Engine::revoke(const QString &fingerprint, std::function<void(EngineResult<void>)> done) {
     QPointer<Engine> self(this);
     m_enroller->revoke(fingerprint,
                        [self, done = std::move(done)](discovery::DiscoveryResult<void> result) {
                            if (!result) {
-                               done(fail(result.error().message));
+                               done(fail(EngineError{EngineStage::Devices, result.error().code,
+                                                     result.error().message}));
                                return;
                            }
                            if (self && self->m_config.watchDevices && !self->m_stopping) {
@@ -283,9 +329,10 @@ void Engine::revoke(const QString &fingerprint, std::function<void(Result<void, 
                        });
 }
 
-Result<void, QString> Engine::acknowledge(const QString &fingerprint) {
+EngineResult<void> Engine::acknowledge(const QString &fingerprint) {
     if (auto acknowledged = m_watch->acknowledge(fingerprint); !acknowledged) {
-        return fail(acknowledged.error().message);
+        return fail(EngineError{EngineStage::Devices, acknowledged.error().code,
+                                acknowledged.error().message});
     }
     Q_EMIT devicesChanged();
     return {};

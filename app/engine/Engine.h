@@ -8,6 +8,7 @@
 //
 //   auto engine = Engine::create(std::move(config));   // profile checks
 //   (*engine)->start();                                 // bind, register, enrol
+//   (errors are EngineError: a stage, a code, words)
 //   ... callsPossible() -> call("sip:bob@b.example") ...
 //   (*engine)->shutdown();                              // -> shutdownFinished()
 //
@@ -33,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <variant>
 
 namespace napkin::discovery {
 class CertificateDirectory;
@@ -74,40 +76,78 @@ struct EngineConfig {
     std::chrono::seconds deviceCheckInterval{0};
 };
 
-/// Why the engine could not be created: `where` is "profile" (a value of the
-/// profile, the password, the state directory, the CA file) or "start".
-struct EngineError {
-    QString where;
-    QString message; ///< in words; never contains the password
+/// Where in the engine's life something went wrong. The names
+/// (engineStageName) are the `where` of napkin-cli agent's error events.
+enum class EngineStage {
+    Profile,      ///< "profile": a profile value, the password, the state dir, the CA file
+    Start,        ///< "start": the SIP stack and its transports
+    Registration, ///< "registration": the registrar refused (registrationChanged)
+    Enrolment,    ///< "enrolment": the certificate service (enrolmentError)
+    Devices,      ///< "devices": the own device list (revoke, acknowledge, checks)
+    Call,         ///< "call": placing a call
+    Sip,          ///< "sip": something outside any call (problem)
 };
+
+/// "profile", "start", "registration", "enrolment", "devices", "call", "sip".
+[[nodiscard]] QString engineStageName(EngineStage stage);
+
+/// What went wrong in the engine itself, where no lower layer has a code.
+enum class EngineErrc {
+    AlreadyStarted, ///< start() twice
+    ShuttingDown,   ///< call() after shutdown()
+    NoKeychain,     ///< key_storage = keychain without a key store supplied
+    SipStackFailed, ///< Sofia-SIP's root could not be created
+};
+
+/// The code of an engine error: the lower layer's, where it had one.
+using EngineCode = std::variant<EngineErrc, sip::UaErrc, discovery::DiscoveryErrc>;
+
+/// A short stable name for any engine code ("bind-failed", "no-service",
+/// "already-started"): the lower layer's own name where it has one.
+[[nodiscard]] QString engineCodeName(const EngineCode &code);
+
+/// Why the engine could not do what was asked: at which stage, the code to
+/// switch on, and words for people.
+struct EngineError {
+    EngineStage stage = EngineStage::Start;
+    EngineCode code = EngineErrc::SipStackFailed;
+    QString message; ///< in words; never contains the password
+
+    [[nodiscard]] QString where() const { return engineStageName(stage); }
+    [[nodiscard]] QString codeName() const { return engineCodeName(code); }
+};
+
+template <typename T> using EngineResult = Result<T, EngineError>;
 
 class Engine : public QObject {
     Q_OBJECT
 public:
     /// Checks the profile, reads the password and builds every part. Nothing
-    /// touches the network until start().
-    [[nodiscard]] static Result<std::unique_ptr<Engine>, QString> create(EngineConfig config);
-    /// As create(), telling which stage failed.
-    [[nodiscard]] static Result<std::unique_ptr<Engine>, EngineError>
-    createDetailed(EngineConfig config);
+    /// touches the network until start(). Errors: stage Profile (with the
+    /// profile's DiscoveryErrc, or NoKeychain) or Start (SipStackFailed).
+    [[nodiscard]] static EngineResult<std::unique_ptr<Engine>> create(EngineConfig config);
     /// Call shutdown() and wait for shutdownFinished() first; otherwise the
     /// user agent's destructor spins the event loop to end its calls.
     ~Engine() override;
 
     /// Binds the SIP transports, then registers and enrols in parallel.
-    [[nodiscard]] Result<void, QString> start();
+    /// Errors: stage Start, with the agent's UaErrc or AlreadyStarted.
+    [[nodiscard]] EngineResult<void> start();
     /// Stops enrolment, ends every call, unregisters: shutdownFinished() follows.
     void shutdown();
 
     /// Calls `target` ("sip:bob@b.example"); `via` sends the INVITE to that
     /// URI instead (a direct call without proxies). The call is owned by the
-    /// user agent and deleted later after it ended.
-    [[nodiscard]] Result<sip::Call *, QString> call(const QString &target, const QString &via = {});
+    /// user agent and deleted later after it ended. Errors: stage Call, with
+    /// the agent's UaErrc or ShuttingDown.
+    [[nodiscard]] EngineResult<sip::Call *> call(const QString &target, const QString &via = {});
     /// Revokes one of the user's devices at the certificate service; the
     /// callback runs later. The device list is checked again afterwards.
-    void revoke(const QString &fingerprint, std::function<void(Result<void, QString>)> done);
-    /// The user accepts a device on their address (saved to the known-devices file).
-    [[nodiscard]] Result<void, QString> acknowledge(const QString &fingerprint);
+    /// Errors: stage Devices, with the service's DiscoveryErrc.
+    void revoke(const QString &fingerprint, std::function<void(EngineResult<void>)> done);
+    /// The user accepts a device on their address (saved to the known-devices
+    /// file). Errors: stage Devices, with a DiscoveryErrc.
+    [[nodiscard]] EngineResult<void> acknowledge(const QString &fingerprint);
     /// Fetches the own certificate set again (devicesChanged() follows).
     void refreshDevices();
 
@@ -116,7 +156,7 @@ public:
     [[nodiscard]] bool readyForCalls() const;
     [[nodiscard]] bool isShuttingDown() const { return m_stopping; }
     /// Problems found while creating the engine that did not stop it
-    /// (e.g. an unreadable seen-devices file), in words.
+    /// (e.g. an unreadable seen-devices file), in words (stage Profile).
     [[nodiscard]] const QStringList &startupWarnings() const { return m_warnings; }
 
     [[nodiscard]] sip::UserAgent &agent();
@@ -133,9 +173,8 @@ Q_SIGNALS:
     void registrationChanged(napkin::sip::UserAgent::Registration state, const QString &message);
     /// The service accepted this device's certificate (first time or renewal).
     void enrolled(const QString &fingerprint, const QDateTime &notAfter);
-    /// An enrolment attempt failed; `retryInMs` is 0 when no retry is scheduled.
-    void enrolmentFailed(const QString &message, qint64 retryInMs);
-    /// The same failure with its typed error (for "no certificate service" etc.).
+    /// An enrolment attempt failed (stage Enrolment); `retryInMs` is 0 when
+    /// no retry is scheduled.
     void enrolmentError(const napkin::discovery::DiscoveryError &error, qint64 retryInMs);
     void incomingCall(napkin::sip::Call *call);
     /// A call placed with call().
@@ -145,7 +184,8 @@ Q_SIGNALS:
     void callsPossible();
     /// DeviceWatch finished a check.
     void devicesChanged();
-    void devicesCheckFailed(const QString &message);
+    /// A check of the own device list failed (stage Devices).
+    void devicesCheckFailed(const napkin::discovery::DiscoveryError &error);
     void unknownDevice(const QString &fingerprint, const QString &instanceUrn,
                        const QDateTime &notBefore);
     void ownDeviceMissing(const QString &fingerprint);

@@ -3,6 +3,7 @@
 // Runs napkin-cli and the openssl tool as separate processes, the way scripts
 // use them, and collects exit code and output.
 
+#include <QFile>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -47,6 +48,12 @@ inline Run cli(const QStringList &args, const QByteArray &input = {}) {
 
 inline Run openssl(const QStringList &args) {
     return run(QStringLiteral("openssl"), args);
+}
+
+/// Writes `content` to `path` (replacing it); false when that failed.
+inline bool writeFile(const QString &path, const QByteArray &content) {
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(content) == content.size();
 }
 
 inline QStringList words(std::initializer_list<const char *> list) {

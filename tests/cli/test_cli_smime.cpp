@@ -13,11 +13,6 @@ namespace {
 
 const QByteArray kEntity = "Content-Type: text/plain\r\n\r\nhello from the napkin\r\n";
 
-bool writeFile(const QString &path, const QByteArray &data) {
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
-
 QByteArray readFile(const QString &path) {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();

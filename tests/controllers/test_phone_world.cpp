@@ -144,7 +144,8 @@ void TestPhoneWorld::aliceCallsBobVerifiedEndToEnd() {
     QCOMPARE(settings.loadAccountFile(m_world->file(QStringLiteral("world/alice.ini"))), QString());
     PhoneController phone(settings);
     QSignalSpy problems(&phone, &PhoneController::problem);
-    QCOMPARE(phone.start(), QString());
+    auto started = phone.start();
+    QVERIFY2(started, started ? "" : qPrintable(started.error()));
     AccountController *account = phone.account();
     QTRY_COMPARE_WITH_TIMEOUT(account->registrationState(),
                               AccountController::RegistrationState::Registered, 60000);

@@ -153,8 +153,8 @@ void TestDesktopApp::initTestCase() {
     m_window->resize(900, 640);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
-    const QString startError = m_phone->start();
-    QVERIFY2(startError.isEmpty(), qPrintable(startError));
+    auto phoneStarted = m_phone->start();
+    QVERIFY2(phoneStarted, phoneStarted ? "" : qPrintable(phoneStarted.error()));
 
     app::AccountController *account = m_phone->account();
     QTRY_VERIFY2_WITH_TIMEOUT(account->registrationState() ==
