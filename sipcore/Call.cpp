@@ -55,6 +55,8 @@ std::string_view callErrcName(CallErrc code) {
         return "identity-failed";
     case CallErrc::NotEndToEnd:
         return "not-end-to-end";
+    case CallErrc::DowngradeRefused:
+        return "downgrade-refused";
     case CallErrc::MediaFailed:
         return "media-failed";
     case CallErrc::Unreachable:

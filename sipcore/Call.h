@@ -18,7 +18,7 @@
 // ended(). Its phases (docs/architecture.md has the diagram):
 //
 //   State            Checking/Calling -> Ringing -> Answering -> Active -> Ending -> Ended
-//   InviteKind       outgoing: Signed | Plain | FallingBack -> PlainFallback
+//   InviteKind       outgoing: Signed -> Refused -> [AwaitingConsent] -> PlainFallback | Plain
 //   AnswerPhase      outgoing: Awaiting -> Checking -> Acking -> Acked
 //   Protection       Pending -> Agreed (incoming, sealed offer out) -> EndToEnd | Clear
 //   Renegotiation    Idle <-> Holding | Resuming (our re-INVITE outstanding)
@@ -56,6 +56,8 @@ enum class CallErrc {
     IdentityRejected, ///< this device refused the call: the caller's identity check failed
     IdentityFailed,   ///< the answering device's identity check failed
     NotEndToEnd,      ///< end-to-end security is required and the call would not be
+    DowngradeRefused, ///< the peer is known to use end-to-end security, yet the call could only
+                      ///< go on in clear: not placed (or the person said no)
     MediaFailed,      ///< offer and answer do not fit, or the SDP could not be opened
     Unreachable,      ///< timeout, transport failure, no such user (408/480/404/503)
     Local,            ///< this device failed (signing, shutting down...)
@@ -137,6 +139,15 @@ public:
     /// Why the call ended; nullopt until it ends (or an end is decided).
     [[nodiscard]] const std::optional<CallEnd> &end() const { return m_end; }
 
+    /// Outgoing: the peer is known to use end-to-end security, yet it can
+    /// only be reached in clear right now; plainCallConsentNeeded() asked the
+    /// person, and nothing was sent in clear yet.
+    [[nodiscard]] bool awaitingPlainConsent() const;
+    /// The person's answer to plainCallConsentNeeded(): call in clear, marked
+    /// not end-to-end, or end the call (downgrade-refused).
+    void allowPlainCall();
+    void refusePlainCall();
+
     /// Incoming, ringing: answers with the encrypted, signed offer.
     void answer();
     /// Incoming, not yet answered: rejects (486 Busy Here by default).
@@ -175,15 +186,20 @@ Q_SIGNALS:
     /// The peer sent an RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D').
     void dtmfReceived(char digit);
     void ended(const napkin::sip::CallEnd &end);
+    /// The question to ask before calling a protected peer in clear (see
+    /// awaitingPlainConsent()); answer with allowPlainCall() or refusePlainCall().
+    void plainCallConsentNeeded(const QString &question);
 
 private:
     /// What our first INVITE carried.
     enum class InviteKind {
-        Signed,        ///< the draft's INVITE: a signed identity body, no SDP
-        Plain,         ///< an SDES offer in clear (this device has no certificate)
-        FallingBack,   ///< the signed INVITE was refused as unreadable and a plain
-                       ///< one sent; the refused one's termination is still to come
-        PlainFallback, ///< called again in clear after that refusal
+        Signed,          ///< the draft's INVITE: a signed identity body, no SDP
+        Plain,           ///< an SDES offer in clear (this device has no certificate)
+        Refused,         ///< the signed INVITE brought no end-to-end answer (a plain
+                         ///< phone's refusal, or a 2xx without a sealed offer, ACKed
+                         ///< and BYEd); once its transaction ends, decidePlainCall()
+        AwaitingConsent, ///< asked the person whether to call in clear
+        PlainFallback,   ///< called again with an SDES offer in clear
     };
     /// Outgoing: how far the first INVITE's 2xx got.
     enum class AnswerPhase {
@@ -208,6 +224,10 @@ private:
         std::string plainOffer; ///< the SDP of an unsigned INVITE
         InviteKind invite = InviteKind::Plain;
         std::string fallbackReason; ///< why the call fell back to plain SDP
+        std::string refusal;        ///< what ended the signed attempt, in words
+        int refusalStatus = 0;      ///< its SIP status
+        std::uint32_t nextCseq = 0; ///< the CSeq for an INVITE after the refused one
+        std::optional<std::uint32_t> abandonedCseq; ///< a dropped 2xx's INVITE: ignore its repeats
         int challenges = 0;
         std::uint32_t inviteCseq = 0; ///< the CSeq number of our current first INVITE
         AnswerPhase answer = AnswerPhase::Awaiting;
@@ -235,6 +255,15 @@ private:
     /// or ends the call when end-to-end security is required. False when the
     /// response is not such a refusal.
     [[nodiscard]] bool fallBackToPlain(int status, const char *phrase, const sip_s *sip);
+    /// A 2xx without a sealed offer answered our signed INVITE.
+    void onUnsealedAnswer(const crypto::MimeBody &answer, const PeerProtection &protection);
+    /// ACKs and BYEs an unwanted 2xx (RFC 3261 13.2.2.4); the decision about
+    /// a plain call follows once its dialog has ended.
+    void dropAnswer(const std::string &what);
+    /// The signed attempt has ended: call in clear, ask, or end (CallPolicy's
+    /// decidePlainCall, given whether the peer is protected).
+    void decidePlainCall();
+    void placePlainCall(const std::string &reason);
     /// Sends the ACK of our first INVITE's 2xx (with the SDP answer, if any).
     void sendAck(const crypto::MimeBody &body = {});
     /// nua refused our ACK ("900 No response to ACK") and sent nothing. This
@@ -250,6 +279,9 @@ private:
     void onAckSent();
     // Incoming (CallIncoming.cpp).
     void judgeCaller();
+    /// An unsigned INVITE: Unsigned, or Failed (stripped-signature) when the
+    /// caller is protected.
+    void judgeUnsignedCaller(const std::string &reason);
     void decide(const IdentityVerdict &verdict);
     void onAck(const sip_s *sip);
     // Both, in the dialog (CallInDialog.cpp).
@@ -258,6 +290,8 @@ private:
     void onCancelled(const sip_s *sip);
     void onBye();
     void onTerminated(int status, const char *phrase);
+    /// Reports the end (noted before, or from `status`) and tells the host.
+    void finishEnded(int status, const char *phrase);
     void sendReinvite(bool hold);
     /// The body to send to the peer device: sealed when the dialog has a peer
     /// device, clear otherwise; nullopt after ending the call.

@@ -30,6 +30,8 @@ public:
     /// before), with the sighting remembered.
     [[nodiscard]] virtual IdentityVerdict verifiedDevice(const std::string &aor,
                                                          const crypto::Certificate &device) = 0;
+    /// This device saw a verified device of `aor` before (in any call).
+    [[nodiscard]] virtual bool sawVerified(const std::string &aor) const = 0;
     /// `call` reported ended(): the host gives its handle back and deletes it later.
     virtual void callEnded(Call *call) = 0;
 };

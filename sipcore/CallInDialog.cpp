@@ -141,6 +141,18 @@ void Call::onReinvite(const sip_s *sip) {
 // ---------------------------------------------------------------- teardown
 
 void Call::hangUp() {
+    if (auto *leg = std::get_if<OutgoingLeg>(&m_leg);
+        leg != nullptr && m_state != State::Ending && m_state != State::Ended &&
+        (leg->invite == InviteKind::Refused || leg->invite == InviteKind::AwaitingConsent)) {
+        // Between the signed attempt and a plain one: nothing to cancel.
+        noteEnd(CallErrc::Cancelled, "cancelled on this device", 0, false);
+        if (leg->invite == InviteKind::AwaitingConsent) {
+            finishEnded(0, nullptr);
+        } else {
+            setState(State::Ending); // decidePlainCall() ends it
+        }
+        return;
+    }
     switch (m_state) {
     case State::Checking:
         reject(603, "Decline");
@@ -193,12 +205,16 @@ void Call::onBye() {
 
 void Call::onTerminated(int status, const char *phrase) {
     if (auto *leg = std::get_if<OutgoingLeg>(&m_leg);
-        leg != nullptr && leg->invite == InviteKind::FallingBack) {
-        // The end of the signed INVITE a plain phone refused: the call goes
-        // on with the plain one sent after it (Call::fallBackToPlain).
-        leg->invite = InviteKind::PlainFallback;
+        leg != nullptr && leg->invite == InviteKind::Refused) {
+        // The signed attempt's end is not the call's: call in clear, ask,
+        // or end it (decidePlainCall).
+        decidePlainCall();
         return;
     }
+    finishEnded(status, phrase);
+}
+
+void Call::finishEnded(int status, const char *phrase) {
     if (m_state == State::Ended) {
         return;
     }

@@ -45,11 +45,10 @@ void Call::judgeCaller() {
     case BodyKind::Signed:
         break;
     case BodyKind::PlainSdp:
-        decide(IdentityVerdict::unsignedBecause(
-            m_peerAor, "the caller sent its SDP in clear, without a signature"));
+        judgeUnsignedCaller("the caller sent its SDP in clear, without a signature");
         return;
     case BodyKind::Empty:
-        decide(IdentityVerdict::unsignedBecause(m_peerAor, "the caller's INVITE is not signed"));
+        judgeUnsignedCaller("the caller's INVITE is not signed");
         return;
     case BodyKind::Encrypted:
     case BodyKind::Other:
@@ -85,6 +84,27 @@ void Call::judgeCaller() {
             }
             decide(judgement.verdict);
         });
+}
+
+void Call::judgeUnsignedCaller(const std::string &reason) {
+    if (!m_peerCheck) {
+        decide(IdentityVerdict::unsignedBecause(m_peerAor, reason));
+        return;
+    }
+    // A caller known to sign whose INVITE arrives unsigned: a hop may have
+    // stripped the signature to make the call look merely unsigned.
+    m_peerCheck->protection([this, reason](PeerProtection protection) {
+        if (m_state != State::Checking) {
+            return;
+        }
+        if (protection.isProtected) {
+            decide(
+                IdentityVerdict::failedBecause(m_peerAor, IdentityFailure::StrippedSignature,
+                                               protection.why + ", but this call was not signed"));
+            return;
+        }
+        decide(IdentityVerdict::unsignedBecause(m_peerAor, reason));
+    });
 }
 
 void Call::decide(const IdentityVerdict &verdict) {

@@ -61,6 +61,11 @@ bool refusesUnreadableBody(int status, const sip_t *sip) {
     return true;
 }
 
+/// "bob@b.example" for "sip:bob@b.example".
+std::string bareAddress(const std::string &aor) {
+    return aor.rfind("sip:", 0) == 0 ? aor.substr(4) : aor;
+}
+
 } // namespace
 
 void Call::startOutgoing(const std::string &target, const std::string &requestUri) {
@@ -135,6 +140,10 @@ void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
     const bool firstInvite = leg != nullptr && sip != nullptr && sip->sip_cseq != nullptr &&
                              sip->sip_cseq->cs_seq == leg->inviteCseq;
     const bool answered = leg != nullptr && leg->answer != AnswerPhase::Awaiting;
+    if (leg != nullptr && sip != nullptr && sip->sip_cseq != nullptr && leg->abandonedCseq &&
+        sip->sip_cseq->cs_seq == *leg->abandonedCseq) {
+        return; // the dropped 2xx again (dropAnswer)
+    }
     if (answered && firstInvite && status >= 200) {
         return; // the first INVITE's 200 again: not a re-INVITE's answer
     }
@@ -184,26 +193,82 @@ bool Call::fallBackToPlain(int status, const char *phrase, const sip_s *sip) {
     if (leg.invite != InviteKind::Signed || !refusesUnreadableBody(status, sip)) {
         return false;
     }
-    const std::string refusal = std::to_string(status) + " " + (phrase ? phrase : "");
-    if (m_ctx.policy.requireEndToEnd) {
-        noteEnd(CallErrc::NotEndToEnd,
-                "the callee refused the signed INVITE (" + refusal +
-                    "), as a phone without end-to-end security does; end-to-end security is "
-                    "required, so it was not called again in clear",
-                status, false);
-        return true; // the INVITE's end ends the call
-    }
-    leg.invite = InviteKind::FallingBack;
-    leg.challenges = 0;
-    leg.fallbackReason = "the callee refused the signed INVITE (" + refusal +
-                         "), so it was called again with a plain SDES-SRTP offer that every "
-                         "proxy on the way can read";
-    qCInfo(lcSip).noquote() << "call" << m_id
-                            << "falls back to plain SDP:" << leg.fallbackReason.c_str();
+    // Decided once the refused INVITE's transaction has ended (onTerminated):
+    // whether the peer is protected may still be on its way.
+    leg.invite = InviteKind::Refused;
+    leg.refusal = "the callee refused the signed INVITE (" + std::to_string(status) + " " +
+                  (phrase ? phrase : "") + ")";
+    leg.refusalStatus = status;
     // RFC 3261 8.1.3.5: the same Call-ID, From and To, the next CSeq.
-    sendInvite(false, sip != nullptr && sip->sip_cseq ? sip->sip_cseq->cs_seq + 1 : randomCseq(),
-               {});
+    leg.nextCseq = sip != nullptr && sip->sip_cseq ? sip->sip_cseq->cs_seq + 1 : randomCseq();
     return true;
+}
+
+void Call::decidePlainCall() {
+    m_peerCheck->protection([this](PeerProtection protection) {
+        OutgoingLeg &leg = out();
+        if (m_state == State::Ending || m_state == State::Ended) {
+            finishEnded(0, nullptr); // hung up while the signed attempt ended
+            return;
+        }
+        const PlainCallDecision d = napkin::sip::decidePlainCall(
+            bareAddress(m_peerAor), leg.refusal, protection, m_ctx.policy);
+        switch (d.action) {
+        case PlainCallDecision::Action::CallPlain:
+            placePlainCall(d.reason);
+            return;
+        case PlainCallDecision::Action::Ask:
+            leg.invite = InviteKind::AwaitingConsent;
+            setState(State::Calling);
+            qCInfo(lcSip) << "call" << m_id << "asks before calling a protected peer in clear";
+            Q_EMIT plainCallConsentNeeded(QString::fromStdString(d.reason));
+            return;
+        case PlainCallDecision::Action::Refuse:
+            qCWarning(lcSip).noquote()
+                << "call" << m_id << "not called in clear:" << d.reason.c_str();
+            noteEnd(d.downgrade && !m_ctx.policy.requireEndToEnd ? CallErrc::DowngradeRefused
+                                                                 : CallErrc::NotEndToEnd,
+                    d.reason, leg.refusalStatus, false);
+            finishEnded(0, nullptr);
+            return;
+        }
+    });
+}
+
+void Call::placePlainCall(const std::string &reason) {
+    OutgoingLeg &leg = out();
+    leg.invite = InviteKind::PlainFallback;
+    leg.challenges = 0;
+    leg.answer = AnswerPhase::Awaiting;
+    leg.fallbackReason = reason;
+    qCInfo(lcSip).noquote() << "call" << m_id << "falls back to plain SDP:" << reason.c_str();
+    setState(State::Calling);
+    sendInvite(false, leg.nextCseq, {});
+}
+
+bool Call::awaitingPlainConsent() const {
+    const auto *leg = std::get_if<OutgoingLeg>(&m_leg);
+    return leg != nullptr && leg->invite == InviteKind::AwaitingConsent;
+}
+
+void Call::allowPlainCall() {
+    if (awaitingPlainConsent() && m_state == State::Calling) {
+        placePlainCall(out().refusal +
+                       "; called again in clear, as the person chose, with a "
+                       "plain SDES-SRTP offer that every proxy on the way can read");
+    }
+}
+
+void Call::refusePlainCall() {
+    if (!awaitingPlainConsent()) {
+        return;
+    }
+    noteEnd(CallErrc::DowngradeRefused,
+            "not called in clear: " + bareAddress(m_peerAor) +
+                " uses end-to-end security, and it could only be reached without it (" +
+                out().refusal + ")",
+            out().refusalStatus, false);
+    finishEnded(0, nullptr);
 }
 
 void Call::onAnswer(const sip_s *sip) {
@@ -218,6 +283,13 @@ void Call::onAnswer(const sip_s *sip) {
 void Call::handleAnswer() {
     const crypto::MimeBody &answer = out().answerBody;
     const BodyKind kind = classifyBody(answer.contentType, answer.body.size());
+    if (kind != BodyKind::Signed && out().invite == InviteKind::Signed) {
+        // Whether a plain answer may be taken depends on whether the peer is
+        // known to use end-to-end security.
+        m_peerCheck->protection(
+            [this](PeerProtection protection) { onUnsealedAnswer(out().answerBody, protection); });
+        return;
+    }
     if (kind != BodyKind::Signed) {
         std::optional<std::string> sdp;
         if (kind == BodyKind::PlainSdp) {
@@ -260,6 +332,51 @@ void Call::handleAnswer() {
         });
 }
 
+void Call::onUnsealedAnswer(const crypto::MimeBody &answer, const PeerProtection &protection) {
+    OutgoingLeg &leg = out();
+    if (m_state != State::Answering || leg.answer != AnswerPhase::Checking) {
+        return; // hung up meanwhile (the 2xx was ACKed then)
+    }
+    const BodyKind kind = classifyBody(answer.contentType, answer.body.size());
+    const bool plainOffer = kind == BodyKind::PlainSdp;
+    const auto unsignedAnswer = [&] {
+        std::optional<std::string> sdp;
+        if (plainOffer) {
+            sdp = std::string(crypto::asText(answer.body));
+        }
+        finishAnswer(IdentityVerdict::unsignedBecause(
+                         m_peerAor, "the answering device did not sign its answer"),
+                     std::move(sdp));
+    };
+    if ((!plainOffer && kind != BodyKind::Empty) || m_ctx.policy.requireEndToEnd) {
+        unsignedAnswer(); // ended by the answer policy, as before
+        return;
+    }
+    const std::string what =
+        plainOffer ? "the callee answered the signed INVITE with its offer in clear"
+                   : "the callee answered the signed INVITE without a session description";
+    const PlainCallDecision d =
+        napkin::sip::decidePlainCall(bareAddress(m_peerAor), what, protection, m_ctx.policy);
+    if (plainOffer && d.action == PlainCallDecision::Action::CallPlain) {
+        unsignedAnswer(); // an unprotected peer's plain answer: not end-to-end, as before
+        return;
+    }
+    dropAnswer(what);
+}
+
+void Call::dropAnswer(const std::string &what) {
+    OutgoingLeg &leg = out();
+    qCInfo(lcSip).noquote() << "call" << m_id << "drops the answer:" << what.c_str();
+    sendAck();
+    leg.invite = InviteKind::Refused;
+    leg.refusal = what;
+    leg.refusalStatus = 200;
+    leg.abandonedCseq = leg.inviteCseq;
+    leg.nextCseq = leg.inviteCseq + 2; // after the BYE
+    // The unwanted dialog's end (onTerminated) leads to decidePlainCall().
+    nua_bye(m_handle, TAG_END());
+}
+
 void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::string> sdp) {
     if (m_state == State::Ending || m_state == State::Ended) {
         return;
@@ -278,9 +395,9 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
         return;
     }
     m_security.protection = decision.endToEnd ? Protection::EndToEnd : Protection::Clear;
-    const bool fellBack =
-        leg.invite == InviteKind::FallingBack || leg.invite == InviteKind::PlainFallback;
-    m_security.reason = fellBack ? "not end-to-end: " + leg.fallbackReason : decision.reason;
+    m_security.reason = leg.invite == InviteKind::PlainFallback
+                            ? "not end-to-end: " + leg.fallbackReason
+                            : decision.reason;
     if (!sdp) {
         sendAck();
         failCall(CallErrc::MediaFailed, "the answer carries no session description");

@@ -99,4 +99,42 @@ AnswerDecision decideAnswer(const IdentityVerdict &callee, BodyKind answerBody, 
     return d;
 }
 
+PlainCallDecision decidePlainCall(const std::string &peer, const std::string &what,
+                                  const PeerProtection &protection,
+                                  const PolicySettings &settings) {
+    PlainCallDecision d;
+    d.downgrade = protection.isProtected;
+    if (settings.requireEndToEnd) {
+        d.reason = what + ", as a phone without end-to-end security does; end-to-end security "
+                          "is required, so it was not called again in clear";
+        return d;
+    }
+    if (!protection.isProtected) {
+        d.action = PlainCallDecision::Action::CallPlain;
+        d.reason = what + ", so it was called again with a plain SDES-SRTP offer that every "
+                          "proxy on the way can read";
+        return d;
+    }
+    switch (settings.plainToProtected) {
+    case PolicySettings::PlainToProtected::Refuse:
+        d.reason = peer + " can only be reached without end-to-end encryption right now (" + what +
+                   "), although " + protection.why +
+                   ". Someone on the path may be interfering, so no key was sent in clear";
+        return d;
+    case PolicySettings::PlainToProtected::Ask:
+        d.action = PlainCallDecision::Action::Ask;
+        d.reason = peer +
+                   " can only be reached without end-to-end encryption right now. Someone on "
+                   "the path may be interfering. Call without protection?";
+        return d;
+    case PolicySettings::PlainToProtected::Allow:
+        d.action = PlainCallDecision::Action::CallPlain;
+        d.reason = what + " although " + protection.why +
+                   "; it was called again in clear, as this device allows, with a plain "
+                   "SDES-SRTP offer that every proxy on the way can read";
+        return d;
+    }
+    return d;
+}
+
 } // namespace napkin::sip

@@ -17,6 +17,16 @@ struct PolicySettings {
     bool requireEndToEnd = false;
     /// Ring with a red verdict instead of rejecting a call whose signature failed.
     bool ringOnFailed = false;
+    /// What to do when a peer known to use end-to-end security (a protected
+    /// peer) could only be called in clear: a refusal of the signed INVITE,
+    /// or an answer without a sealed offer, is what a proxy forging a
+    /// downgrade would send.
+    enum class PlainToProtected {
+        Refuse, ///< end the call, saying why (napkin-cli agent without --allow-plain)
+        Ask,    ///< ask the person before any key leaves the device (the desktop app)
+        Allow,  ///< call in clear, marked not end-to-end (--allow-plain)
+    };
+    PlainToProtected plainToProtected = PlainToProtected::Refuse;
 };
 
 /// The callee's decision once the caller's identity is judged.
@@ -46,5 +56,31 @@ struct AnswerDecision {
 /// whether our INVITE was signed (an unsigned INVITE makes nothing end-to-end).
 [[nodiscard]] AnswerDecision decideAnswer(const IdentityVerdict &callee, BodyKind answerBody,
                                           bool signedInvite, const PolicySettings &settings);
+
+/// Whether a peer is protected for this call, and why (in words).
+struct PeerProtection {
+    bool isProtected = false;
+    std::string why; ///< "b.example publishes certificates for bob@b.example"
+};
+
+/// The caller's decision when the signed INVITE brought no end-to-end
+/// answer and the only way on is an offer in clear.
+struct PlainCallDecision {
+    enum class Action {
+        CallPlain, ///< call (again) with an SDES offer in clear, marked not end-to-end
+        Ask,       ///< ask the person first; `reason` is the question
+        Refuse,    ///< end the call; `reason` says why
+    };
+    Action action = Action::Refuse;
+    bool downgrade =
+        false; ///< the peer is protected: a refusal means a forged downgrade may be under way
+    std::string reason;
+};
+
+/// `peer` is the callee's address ("bob@b.example"), `what` what happened
+/// ("the callee refused the signed INVITE (415 Unsupported Media Type)").
+[[nodiscard]] PlainCallDecision decidePlainCall(const std::string &peer, const std::string &what,
+                                                const PeerProtection &protection,
+                                                const PolicySettings &settings);
 
 } // namespace napkin::sip

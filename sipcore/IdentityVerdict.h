@@ -22,7 +22,9 @@ enum class IdentityFailure {
     NotForThisDevice,        ///< encrypted, but not to this device's key
     DecryptFailed,           ///< the encrypted part does not decrypt
     CertificatesUnavailable, ///< the peer's domain has a service but it failed to answer properly
-    Internal,                ///< a local failure (signing, encryption)
+    StrippedSignature, ///< unsigned, though the address is known to sign (its domain publishes
+                       ///< certificates for it, or this device saw it verified before)
+    Internal,          ///< a local failure (signing, encryption)
 };
 
 [[nodiscard]] std::string_view identityFailureName(IdentityFailure failure);

@@ -41,9 +41,40 @@ void PeerIdentityCheck::judge(crypto::MimeBody body, BodyCheck check, Done done)
     fetch();
 }
 
+void PeerIdentityCheck::protection(std::function<void(PeerProtection)> done) {
+    if (m_fetch == Fetch::Done) {
+        done(protectionNow());
+        return;
+    }
+    m_protectionWaiters.push_back(std::move(done));
+    fetch();
+}
+
+PeerProtection PeerIdentityCheck::protectionNow() const {
+    const std::string address = m_aor.rfind("sip:", 0) == 0 ? m_aor.substr(4) : m_aor;
+    if (m_set && *m_set && !m_set->value().empty()) {
+        const auto at = address.find('@');
+        const std::string domain = at == std::string::npos ? address : address.substr(at + 1);
+        return {true, domain + " publishes certificates for " + address};
+    }
+    if (m_host.sawVerified(m_aor)) {
+        return {true, "this device has had verified calls with " + address + " before"};
+    }
+    return {false, {}};
+}
+
 void PeerIdentityCheck::onSet(Set set) {
     m_fetch = Fetch::Done;
     m_set = std::move(set);
+    auto waiters = std::move(m_protectionWaiters);
+    m_protectionWaiters.clear();
+    std::weak_ptr<bool> alive = m_alive;
+    for (auto &waiter : waiters) {
+        if (alive.expired()) {
+            return;
+        }
+        waiter(protectionNow());
+    }
     if (m_pending) {
         Pending pending = std::move(*m_pending);
         m_pending.reset();

@@ -19,6 +19,7 @@
 // a verdict better than Unsigned.
 
 #include "sipcore/CallHost.h"
+#include "sipcore/CallPolicy.h"
 #include "sipcore/CertificateSource.h"
 #include "sipcore/SecureBody.h"
 
@@ -64,6 +65,11 @@ public:
     /// time). `done` runs once, possibly before judge() returns, and never
     /// after the object is destroyed.
     void judge(crypto::MimeBody body, BodyCheck check, Done done);
+    /// Whether the peer is protected for this call: its domain published a
+    /// non-empty set for the address (waits for the fetch), or this device
+    /// saw a verified device of the address before. `done` runs once,
+    /// possibly before protection() returns, never after destruction.
+    void protection(std::function<void(PeerProtection)> done);
 
 private:
     using Set = SourceResult<std::vector<crypto::Certificate>>;
@@ -74,6 +80,7 @@ private:
     };
 
     void onSet(Set set);
+    [[nodiscard]] PeerProtection protectionNow() const;
     void judgeWith(const Set &set, Pending pending);
     void checkPublished(std::vector<crypto::Certificate> set, Pending pending);
 
@@ -84,6 +91,7 @@ private:
     Fetch m_fetch = Fetch::NotStarted;
     std::optional<Set> m_set; ///< once Done
     std::optional<Pending> m_pending;
+    std::vector<std::function<void(PeerProtection)>> m_protectionWaiters;
     std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 

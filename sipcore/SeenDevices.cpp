@@ -97,6 +97,11 @@ bool SeenDevices::knows(const std::string &aor, const std::string &device) const
     return it != m_devices.end() && it->second.count(device) != 0;
 }
 
+bool SeenDevices::knowsAddress(const std::string &aor) const {
+    auto it = m_devices.find(aor);
+    return it != m_devices.end() && !it->second.empty();
+}
+
 std::string SeenDevices::deviceKeyOf(const crypto::Certificate &certificate) {
     if (auto urn = certificate.instanceUrn(); urn && isPrintableToken(*urn)) {
         return *urn;

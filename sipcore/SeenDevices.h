@@ -43,6 +43,8 @@ public:
     /// Records that `aor` used `device` and says whether that was news.
     Sighting record(const std::string &aor, const std::string &device);
     [[nodiscard]] bool knows(const std::string &aor, const std::string &device) const;
+    /// Some device of `aor` was seen verified before.
+    [[nodiscard]] bool knowsAddress(const std::string &aor) const;
     [[nodiscard]] std::size_t contactCount() const { return m_devices.size(); }
 
     /// The instance URN of the certificate, else its fingerprint.

@@ -495,6 +495,10 @@ std::string UserAgent::fromHeader(const std::string &tag) const {
     return from + "<" + m_settings.aor + ">;tag=" + tag;
 }
 
+bool UserAgent::sawVerified(const std::string &aor) const {
+    return m_seen.knowsAddress(aor);
+}
+
 IdentityVerdict UserAgent::verifiedDevice(const std::string &aor,
                                           const crypto::Certificate &device) {
     auto verdict = verifiedVerdict(aor, device, m_seen);

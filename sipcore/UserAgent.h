@@ -163,6 +163,7 @@ private:
     [[nodiscard]] std::string fromHeader(const std::string &tag) const override;
     [[nodiscard]] IdentityVerdict verifiedDevice(const std::string &aor,
                                                  const crypto::Certificate &device) override;
+    [[nodiscard]] bool sawVerified(const std::string &aor) const override;
     void callEnded(Call *call) override;
     /// Writes agent.pem and cafile.pem into a private directory.
     [[nodiscard]] Result<std::string, UaError> makeTlsDirectory();

@@ -527,9 +527,32 @@ void PhoneBinding::showCall(Call *call) {
     });
     connect(call, &Call::requestFailed, this,
             [this](const QString &message) { m_window.statusBar()->showMessage(message, 10000); });
+    connect(call, &Call::plainCallConsentNeeded, this,
+            [this, guard](const QString &question) { askPlainCall(guard, question); });
     m_window.callPanel()->setView(callView(*call));
     m_window.showCallPanel(true);
     updateCallActions();
+}
+
+void PhoneBinding::askPlainCall(const QPointer<Call> &call, const QString &question) {
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Call without protection?"), question,
+                                QMessageBox::Yes | QMessageBox::No, &m_window);
+    box->setObjectName(QStringLiteral("plainCallConsent"));
+    box->setTextFormat(Qt::PlainText); // the question names a remote address
+    box->setDefaultButton(QMessageBox::No);
+    box->setEscapeButton(QMessageBox::No);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [call](int result) {
+        if (!call) {
+            return;
+        }
+        if (result == QMessageBox::Yes) {
+            call->allowPlainCall();
+        } else {
+            call->refusePlainCall();
+        }
+    });
+    box->open();
 }
 
 Call *PhoneBinding::ringingCall() const {

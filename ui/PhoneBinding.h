@@ -77,6 +77,8 @@ private:
     void incomingCall(app::CallController *call);
     void activeCallChanged();
     void showCall(app::CallController *call);
+    /// Asks whether to call a protected peer in clear (default: no).
+    void askPlainCall(const QPointer<app::CallController> &call, const QString &question);
     void updateCallActions();
     void answer();
     void hangUp();

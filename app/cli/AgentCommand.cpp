@@ -122,6 +122,7 @@ struct Options {
     std::optional<int> duration;
     std::optional<int> hangupAfter;
     bool noAudio = false;            ///< agree on keys only, no media engine
+    bool allowPlain = false;         ///< call a protected peer in clear when only that works
     std::optional<int> callDelay;    ///< seconds after ready before --call
     std::optional<int> answerDelay;  ///< milliseconds of ringing before --auto-answer answers
     std::optional<std::string> dtmf; ///< digits sent once the first call is active
@@ -205,6 +206,8 @@ bool Agent::prepare() {
     config.profile = m_profile;
     config.sip = m_sip;
     config.noAudio = m_options.noAudio;
+    config.plainToProtected = m_options.allowPlain ? sip::PolicySettings::PlainToProtected::Allow
+                                                   : sip::PolicySettings::PlainToProtected::Refuse;
     if (!m_options.noAudio) {
         config.media = audio();
     }
@@ -512,7 +515,7 @@ std::optional<int> positiveSeconds(const CliArgs &args, const char *name, std::s
 int runAgentCommand(int argc, char **argv) {
     const CliArgs::Spec spec{{"config", "call", "via", "play", "record", "duration", "hangup-after",
                               "call-delay", "answer-delay", "dtmf", "calls", "call-interval"},
-                             {"auto-answer", "no-audio", "watch-devices"}};
+                             {"auto-answer", "no-audio", "watch-devices", "allow-plain"}};
     std::string error;
     auto args = CliArgs::parse(argc, argv, 2, spec, error);
     if (!args) {
@@ -529,6 +532,7 @@ int runAgentCommand(int argc, char **argv) {
     }
     options.autoAnswer = args->has("auto-answer");
     options.noAudio = args->has("no-audio");
+    options.allowPlain = args->has("allow-plain");
     options.call = args->value("call");
     options.via = args->value("via");
     options.play = args->value("play");

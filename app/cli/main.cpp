@@ -73,7 +73,7 @@ Secure calls (a headless device)
         [--call sip:USER@DOMAIN [--via URI] [--call-delay S]
                 [--calls N [--call-interval S]]] [--hangup-after S]
         [--duration S] [--play IN.wav] [--record OUT.wav] [--no-audio]
-        [--dtmf DIGITS] [--watch-devices]
+        [--dtmf DIGITS] [--watch-devices] [--allow-plain]
       Enrols this device's certificate, registers, and answers and places calls
       whose identity is signed and whose media keys travel encrypted (S/MIME).
       Prints one JSON object per line on standard output, each with "t" (ms
@@ -109,6 +109,15 @@ Secure calls (a headless device)
       after the other in this process (each hung up after --hangup-after),
       the next one --call-interval seconds (default 1, decimals allowed)
       after the previous one ended.
+      A callee whose domain publishes certificates for it (or that this
+      device saw verified before) is never called in clear: when only a
+      plain call would get through (a 415/500 refusal, or an answer without
+      a sealed offer, which is what a proxy forging a downgrade sends), the
+      call ends with "code": "downgrade-refused" and the reason; with
+      --allow-plain it is called in clear instead, marked not end-to-end. An
+      unsigned INVITE claiming such an address is judged failed
+      (stripped-signature). Other callees (plain phones) are called again
+      once in clear, marked not end-to-end.
       Stops cleanly (calls ended, unregistered) on SIGINT/SIGTERM or after
       --duration. The profile's [sip] section: listen, listen_tls, transport
       (udp|tcp|tls), tls_dir, registration_expiry, media_address; [calls]:

@@ -91,6 +91,8 @@ void CallController::follow() {
                 applyMedia(text(media.codec), text(media.srtpSuite), endToEnd, reason,
                            media.localHold);
             });
+    connect(call, &sip::Call::plainCallConsentNeeded, this,
+            &CallController::plainCallConsentNeeded);
     connect(call, &sip::Call::dtmfReceived, this,
             [this](char digit) { Q_EMIT dtmfReceived(QString(QChar::fromLatin1(digit))); });
     connect(call, &sip::Call::holdChanged, this,
@@ -191,6 +193,18 @@ void CallController::reject() {
 void CallController::hangUp() {
     if (m_call) {
         m_call->hangUp();
+    }
+}
+
+void CallController::allowPlainCall() {
+    if (m_call) {
+        m_call->allowPlainCall();
+    }
+}
+
+void CallController::refusePlainCall() {
+    if (m_call) {
+        m_call->refusePlainCall();
     }
 }
 
@@ -303,6 +317,10 @@ QString CallController::verdictDetailFor(const sip::IdentityVerdict &v) {
         return tr("The certificate service of %1 did not answer properly, so the signature "
                   "could not be checked.")
             .arg(address.section(QLatin1Char('@'), 1));
+    case sip::IdentityFailure::StrippedSignature:
+        return tr("%1 is known to sign its calls, but this call was not signed: someone on the "
+                  "path may have removed the signature.")
+            .arg(address);
     case sip::IdentityFailure::Internal:
         return tr("This device could not check the signature.");
     case sip::IdentityFailure::None:

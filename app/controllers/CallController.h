@@ -97,6 +97,10 @@ public:
     Q_INVOKABLE void answer();
     Q_INVOKABLE void reject();
     Q_INVOKABLE void hangUp();
+    /// The answer to plainCallConsentNeeded(): call in clear (marked not
+    /// end-to-end), or end the call.
+    Q_INVOKABLE void allowPlainCall();
+    Q_INVOKABLE void refusePlainCall();
     Q_INVOKABLE void setMuted(bool muted);
     Q_INVOKABLE void setOnHold(bool hold);
     /// One digit: 0-9, *, #, A-D. Anything else is refused (dtmfFailed()).
@@ -135,6 +139,10 @@ Q_SIGNALS:
     void requestFailed(const QString &message);
     /// The peer sent a DTMF digit.
     void dtmfReceived(const QString &digit);
+    /// The callee is known to use end-to-end security, yet can only be
+    /// reached in clear right now: ask the person `question` (default: no);
+    /// nothing leaves in clear before allowPlainCall().
+    void plainCallConsentNeeded(const QString &question);
 
 private:
     void follow();

@@ -73,6 +73,8 @@ Result<void, QString> PhoneController::start() {
         return fail(sip.error());
     }
     engine::EngineConfig config;
+    // A protected callee reachable only in clear: the person decides.
+    config.plainToProtected = sip::PolicySettings::PlainToProtected::Ask;
     config.profile = profile.value();
     config.sip = sip.value();
     config.password = m_password;

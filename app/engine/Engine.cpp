@@ -176,6 +176,7 @@ Result<void, EngineError> Engine::build() {
     settings.registrationExpiry = m_config.sip.registrationExpiry;
     settings.policy.requireEndToEnd = m_config.sip.requireEndToEnd;
     settings.policy.ringOnFailed = m_config.sip.ringOnFailed;
+    settings.policy.plainToProtected = m_config.plainToProtected;
     settings.userAgentName = m_config.userAgentName.toStdString();
     m_agent =
         std::make_unique<sip::UserAgent>(*m_root, settings, *m_certificates, *m_media, *m_seen);

@@ -60,6 +60,10 @@ struct EngineConfig {
     QByteArray password;
     /// Keys-only SDP (no media engine): tests and `--no-audio`.
     bool noAudio = false;
+    /// A protected peer (known to use end-to-end security) reachable only in
+    /// clear: the desktop app asks, napkin-cli refuses unless --allow-plain.
+    sip::PolicySettings::PlainToProtected plainToProtected =
+        sip::PolicySettings::PlainToProtected::Refuse;
     /// Audio source/sink factories; `address` is replaced by sip.mediaAddress.
     sip::MediaSettings media;
     /// Null: from profile.keyStorage (file: the state directory; none: memory).

@@ -135,6 +135,51 @@ private Q_SLOTS:
         }
     }
 
+    // decidePlainCall: may the signed attempt's failure lead to keys in clear?
+    void plainCall_data() {
+        QTest::addColumn<bool>("isProtected");
+        QTest::addColumn<bool>("requireE2e");
+        QTest::addColumn<int>("mode");
+        QTest::addColumn<int>("action");
+        QTest::addColumn<QString>("reasonPart");
+        using Mode = PolicySettings::PlainToProtected;
+        using Act = PlainCallDecision::Action;
+        auto row = [](const char *name, bool prot, bool req, Mode m, Act a, const char *part) {
+            QTest::newRow(name) << prot << req << int(m) << int(a) << QString::fromUtf8(part);
+        };
+        row("unprotected: plain retry", false, false, Mode::Refuse, Act::CallPlain,
+            "plain SDES-SRTP");
+        row("unprotected, strict: refused", false, true, Mode::Allow, Act::Refuse,
+            "end-to-end security is required");
+        row("protected: refused", true, false, Mode::Refuse, Act::Refuse,
+            "Someone on the path may be interfering");
+        row("protected: asked", true, false, Mode::Ask, Act::Ask, "Call without protection?");
+        row("protected, allowed: plain", true, false, Mode::Allow, Act::CallPlain,
+            "as this device allows");
+        row("protected, strict: never asked", true, true, Mode::Ask, Act::Refuse,
+            "end-to-end security is required");
+        row("protected, strict: never allowed", true, true, Mode::Allow, Act::Refuse,
+            "end-to-end security is required");
+    }
+
+    void plainCall() {
+        QFETCH(bool, isProtected);
+        QFETCH(bool, requireE2e);
+        QFETCH(int, mode);
+        QFETCH(int, action);
+        QFETCH(QString, reasonPart);
+        PolicySettings s;
+        s.requireEndToEnd = requireE2e;
+        s.plainToProtected = static_cast<PolicySettings::PlainToProtected>(mode);
+        const PeerProtection protection{
+            isProtected, isProtected ? "b.example publishes certificates for bob" : ""};
+        const auto d =
+            decidePlainCall("bob@b.example", "the callee refused the signed INVITE", protection, s);
+        QCOMPARE(int(d.action), action);
+        QCOMPARE(d.downgrade, isProtected);
+        QVERIFY2(QString::fromStdString(d.reason).contains(reasonPart), d.reason.c_str());
+    }
+
     void failedReasonIsCarried() {
         const auto d = decideIncoming(verdict(Kind::Failed), BodyKind::Signed, true, {});
         QVERIFY(d.reason.find("does not match") != std::string::npos);

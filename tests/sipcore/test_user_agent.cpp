@@ -3,6 +3,8 @@
 // encrypted and signed 200 OK and ACK), and the policy and fallback cases.
 // Certificates come from a fixed table instead of a certificate service.
 
+#include "tests/sipcore/SipParty.h"
+
 #include "crypto/DeviceIdentity.h"
 #include "media/AudioPort.h"
 #include "sipcore/FixedCertificates.h"
@@ -19,84 +21,9 @@
 
 using namespace napkin;
 using namespace napkin::sip;
+using namespace napkin::sip::testing;
 
 namespace {
-
-std::shared_ptr<const crypto::DeviceIdentity> makeIdentity(const std::string &aor,
-                                                           const std::string &instance) {
-    crypto::IdentityOptions options;
-    options.aor = aor;
-    options.instanceUrn = instance;
-    auto identity = crypto::createDeviceIdentity(options);
-    if (!identity) {
-        qFatal("cannot create an identity: %s", identity.error().message.c_str());
-    }
-    return std::make_shared<const crypto::DeviceIdentity>(std::move(identity).value());
-}
-
-/// One agent with everything it needs, and a record of what it reported.
-struct Party {
-    Party(SofiaRoot &root, CertificateSource &certificates, const std::string &aor,
-          PolicySettings policy = {})
-        : media("127.0.0.1", 42000),
-          agent(root, settingsFor(aor, policy), certificates, media, seen) {
-        QObject::connect(&agent, &UserAgent::incomingCall, &agent, [this](Call *call) {
-            incoming.push_back(call);
-            watch(call);
-        });
-        QObject::connect(&agent, &UserAgent::outgoingCall, &agent,
-                         [this](Call *call) { watch(call); });
-    }
-
-    static UserAgentSettings settingsFor(const std::string &aor, PolicySettings policy) {
-        UserAgentSettings s;
-        s.aor = aor;
-        s.bindUrl = "sip:127.0.0.1:*";
-        s.instanceUrn =
-            "urn:uuid:00000000-0000-4000-8000-" + std::to_string(aor.size()) + "00000000000";
-        s.policy = policy;
-        return s;
-    }
-
-    void watch(Call *call) {
-        QObject::connect(call, &Call::stateChanged, &agent, [this, call](Call::State state) {
-            states.push_back(state);
-            if (state == Call::State::Ringing && autoAnswer &&
-                call->direction() == Call::Direction::Incoming) {
-                call->answer();
-            }
-        });
-        QObject::connect(call, &Call::identityChecked, &agent,
-                         [this](const IdentityVerdict &v) { verdicts.push_back(v); });
-        QObject::connect(call, &Call::mediaReady, &agent,
-                         [this](const NegotiatedMedia &m, bool e2e) {
-                             media_.push_back(m);
-                             e2es.push_back(e2e);
-                         });
-        QObject::connect(call, &Call::ended, &agent,
-                         [this](const CallEnd &end) { ends.push_back(end); });
-    }
-
-    /// "sip:bob@127.0.0.1:PORT": where a direct INVITE reaches this agent.
-    [[nodiscard]] std::string directUri() const {
-        const std::string &c = agent.contact();
-        const auto start = c.find('<') + 1;
-        const auto end = c.find('>');
-        std::string uri = c.substr(start, end - start);
-        return uri;
-    }
-
-    KeysOnlySdpFactory media;
-    SeenDevices seen;
-    UserAgent agent;
-    bool autoAnswer = true;
-    std::vector<Call *> incoming;
-    std::vector<Call::State> states;
-    std::vector<IdentityVerdict> verdicts;
-    std::vector<NegotiatedMedia> media_;
-    std::vector<bool> e2es;
-    std::vector<CallEnd> ends;
-};
 
 /// A cache that still holds an old set: fetch() answers from it, while
 /// refreshIfUnknown() asks the "service" (a FixedCertificates) again.
@@ -126,21 +53,6 @@ private:
     FixedCertificates &m_service;
     std::map<std::string, std::vector<crypto::Certificate>> m_stale;
 };
-
-bool startAndWait(Party &party) {
-    QSignalSpy ready(&party.agent, &UserAgent::ready);
-    if (auto started = party.agent.start(); !started) {
-        qWarning("start failed: %s", started.error().message.c_str());
-        return false;
-    }
-    return ready.wait(5000) || party.agent.isReady();
-}
-
-void shutDown(Party &party) {
-    QSignalSpy done(&party.agent, &UserAgent::shutdownFinished);
-    party.agent.shutdown();
-    QVERIFY(done.wait(10000));
-}
 
 } // namespace
 
@@ -282,6 +194,55 @@ private Q_SLOTS:
         shutDown(bob);
     }
 
+    // The stripped-signature attack: alice@a.example is known to sign (her
+    // domain publishes her certificate), yet this INVITE arrives unsigned.
+    void strippedSignatureFails() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example"); // sends no signature
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts.size(), std::size_t(1));
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Failed);
+        QCOMPARE(bob.verdicts[0].failure, IdentityFailure::StrippedSignature);
+        QVERIFY2(bob.verdicts[0].reason.find(
+                     "a.example publishes certificates for alice@a.example, but this call was "
+                     "not signed") != std::string::npos,
+                 bob.verdicts[0].reason.c_str());
+        QCOMPARE(alice.ends[0].sipStatus, 403); // the failed-identity policy: rejected
+        QVERIFY(bob.e2es.empty());
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    // Bob is protected (b.example publishes him) but answers alice, whom he
+    // cannot verify, in clear: by default alice sends no key in clear.
+    void protectedCalleeAnsweringInClearIsNotTaken() {
+        FixedCertificates certs;
+        certs.publish("sip:bob@b.example", {m_bob->certificate}); // a.example: no service
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(alice.ends[0].code, CallErrc::DowngradeRefused);
+        QVERIFY(alice.e2es.empty());
+        // Bob's answer got its ACK (without an answer of alice's: bob ends the
+        // call too) and a BYE; bob never had media either.
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        QVERIFY(bob.e2es.empty());
+        shutDown(alice);
+        shutDown(bob);
+    }
+
     void requireEndToEndRefusesUnsignedCaller() {
         FixedCertificates certs;
         PolicySettings strict;
@@ -339,7 +300,9 @@ private Q_SLOTS:
         certs.publish("sip:bob@b.example", {m_bob->certificate});
         PolicySettings lenient;
         lenient.ringOnFailed = true;
-        Party alice(*m_root, certs, "sip:alice@a.example");
+        PolicySettings allowPlain; // bob is protected, and answers in clear
+        allowPlain.plainToProtected = PolicySettings::PlainToProtected::Allow;
+        Party alice(*m_root, certs, "sip:alice@a.example", allowPlain);
         Party bob(*m_root, certs, "sip:bob@b.example", lenient);
         alice.agent.setIdentity(impostor);
         bob.agent.setIdentity(m_bob);
@@ -388,7 +351,9 @@ private Q_SLOTS:
     void callerDomainWithoutServiceIsUnsigned() {
         FixedCertificates certs;
         certs.publish("sip:bob@b.example", {m_bob->certificate}); // a.example: no service
-        Party alice(*m_root, certs, "sip:alice@a.example");
+        PolicySettings allowPlain; // bob is protected, and answers an unverified caller in clear
+        allowPlain.plainToProtected = PolicySettings::PlainToProtected::Allow;
+        Party alice(*m_root, certs, "sip:alice@a.example", allowPlain);
         Party bob(*m_root, certs, "sip:bob@b.example");
         alice.agent.setIdentity(m_alice);
         bob.agent.setIdentity(m_bob);

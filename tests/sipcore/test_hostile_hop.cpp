@@ -1,0 +1,206 @@
+// The first hop as the adversary (issue: no silent downgrade). A real Napkin
+// agent calls bob@b.example through a hop that answers the signed INVITE the
+// way a downgrade attack would: 415, 500, 488, a 200 OK without SDP, or a 200
+// OK with an offer in clear. When b.example publishes certificates for bob
+// (a protected peer), no SRTP key may ever reach the hop in clear, and the
+// agent must say why it ended the call, or ask first. When it does not (an
+// unprotected peer, i.e. a plain phone), the caller calls again once in
+// clear, marked not end-to-end, as before. Everything the hop received is
+// checked, not what the agent says about itself.
+
+#include "tests/sipcore/SipParty.h"
+#include "tests/support/HostileHop.h"
+
+using namespace napkin;
+using namespace napkin::sip;
+using namespace napkin::sip::testing;
+using napkin::testing::HostileHop;
+
+Q_DECLARE_METATYPE(HostileHop::Answer)
+
+class TestHostileHop : public QObject {
+    Q_OBJECT
+    std::unique_ptr<SofiaRoot> m_root;
+    std::shared_ptr<const crypto::DeviceIdentity> m_alice;
+    std::shared_ptr<const crypto::DeviceIdentity> m_bob;
+
+    /// Alice (enrolled) calls bob@b.example through `hop`; bob is protected
+    /// when b.example publishes his certificate.
+    struct Run {
+        FixedCertificates certs;
+        HostileHop hop;
+        std::unique_ptr<Party> alice;
+        Call *call = nullptr;
+    };
+
+    std::unique_ptr<Run> start(bool bobProtected, PolicySettings policy = {}) {
+        auto run = std::make_unique<Run>();
+        run->certs.publish("sip:alice@a.example", {m_alice->certificate});
+        if (bobProtected) {
+            run->certs.publish("sip:bob@b.example", {m_bob->certificate});
+        }
+        if (auto bound = run->hop.bind(); !bound) {
+            qWarning("%s", qPrintable(bound.error()));
+            return nullptr;
+        }
+        run->alice = std::make_unique<Party>(*m_root, run->certs, "sip:alice@a.example", policy);
+        run->alice->agent.setIdentity(m_alice);
+        if (!startAndWait(*run->alice)) {
+            return nullptr;
+        }
+        auto call = run->alice->agent.call("sip:bob@b.example", run->hop.target().toStdString());
+        if (!call) {
+            return nullptr;
+        }
+        run->call = call.value();
+        return run;
+    }
+
+    /// Serves until Alice's call ended, then a moment more (a late clear
+    /// retry would arrive in it).
+    static bool serveUntilEnded(Run &run, HostileHop::Answer first, HostileHop::Answer retry) {
+        const bool ended =
+            run.hop.serve(first, retry, 15000, [&run] { return !run.alice->ends.empty(); });
+        run.hop.serve(first, retry, 800, [] { return false; });
+        return ended;
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        auto root = SofiaRoot::create();
+        QVERIFY2(root.ok(), root.ok() ? "" : root.error().c_str());
+        m_root = std::move(root).value();
+        m_alice =
+            makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-0000000000a1");
+        m_bob = makeIdentity("sip:bob@b.example", "urn:uuid:b0b00000-0000-4000-8000-0000000000b1");
+    }
+
+    void cleanupTestCase() { m_root.reset(); }
+
+    void protectedPeerGetsNoClearKey_data() {
+        QTest::addColumn<HostileHop::Answer>("answer");
+        QTest::newRow("415") << HostileHop::Answer::Refuse415;
+        QTest::newRow("500") << HostileHop::Answer::Refuse500;
+        QTest::newRow("488") << HostileHop::Answer::Refuse488;
+        QTest::newRow("200 without SDP") << HostileHop::Answer::OkWithoutSdp;
+        QTest::newRow("200 with a clear offer") << HostileHop::Answer::OkWithPlainOffer;
+    }
+
+    void protectedPeerGetsNoClearKey() {
+        QFETCH(HostileHop::Answer, answer);
+        auto run = start(true);
+        QVERIFY(run);
+        QVERIFY2(serveUntilEnded(*run, answer, HostileHop::Answer::OkWithPlainOffer),
+                 "the caller never ended the call");
+        QVERIFY2(!run->hop.sawClearKey(), "an SRTP key reached the hostile hop in clear");
+        QCOMPARE(run->hop.requests("INVITE").size(), 1); // no second INVITE at all
+        const CallEnd &end = run->alice->ends[0];
+        if (answer == HostileHop::Answer::Refuse488) {
+            QCOMPARE(end.code, CallErrc::Declined); // not a plain phone's refusal: ends as before
+        } else {
+            QCOMPARE(end.code, CallErrc::DowngradeRefused);
+            QVERIFY2(end.reason.find("bob@b.example") != std::string::npos &&
+                         end.reason.find("b.example publishes certificates") != std::string::npos,
+                     end.reason.c_str());
+        }
+        if (answer == HostileHop::Answer::OkWithoutSdp ||
+            answer == HostileHop::Answer::OkWithPlainOffer) {
+            // Every 2xx gets its ACK, and the unwanted dialog its BYE.
+            QCOMPARE(run->hop.requests("ACK").size(), 1);
+            QCOMPARE(run->hop.requests("BYE").size(), 1);
+        }
+        QVERIFY(run->alice->e2es.empty()); // no media was ever agreed
+        shutDown(*run->alice);
+    }
+
+    void unprotectedPeerIsCalledAgainInClear_data() {
+        QTest::addColumn<HostileHop::Answer>("answer");
+        QTest::newRow("415") << HostileHop::Answer::Refuse415;
+        QTest::newRow("500") << HostileHop::Answer::Refuse500;
+        QTest::newRow("200 without SDP") << HostileHop::Answer::OkWithoutSdp;
+    }
+
+    void unprotectedPeerIsCalledAgainInClear() {
+        QFETCH(HostileHop::Answer, answer);
+        auto run = start(false); // b.example publishes no certificate service
+        QVERIFY(run);
+        run->hop.serve(answer, HostileHop::Answer::OkWithPlainOffer, 15000,
+                       [&run] { return !run->alice->e2es.empty(); });
+        QCOMPARE(run->alice->e2es.size(), std::size_t(1));
+        QVERIFY(!run->alice->e2es[0]);
+        const auto invites = run->hop.requests("INVITE");
+        QCOMPARE(invites.size(), 2); // the signed one, then one plain retry
+        QVERIFY(invites[0].contains("multipart/signed") && !invites[0].contains("a=crypto:"));
+        QVERIFY(invites[1].contains("a=crypto:"));
+        QVERIFY2(run->call->notEndToEndReason().find("plain SDES-SRTP") != std::string::npos,
+                 run->call->notEndToEndReason().c_str());
+        if (answer == HostileHop::Answer::OkWithoutSdp) {
+            QVERIFY(run->hop.requests("BYE").size() >= 1); // the SDP-less dialog, ended
+        }
+        run->call->hangUp();
+        run->hop.serve(answer, answer, 5000, [&run] { return !run->alice->ends.empty(); });
+        QCOMPARE(run->alice->ends.size(), std::size_t(1));
+        shutDown(*run->alice);
+    }
+
+    void askedBeforeAnyKeyLeaves() {
+        PolicySettings ask;
+        ask.plainToProtected = PolicySettings::PlainToProtected::Ask;
+        auto run = start(true, ask);
+        QVERIFY(run);
+        run->hop.serve(HostileHop::Answer::Refuse415, HostileHop::Answer::OkWithPlainOffer, 15000,
+                       [&run] { return !run->alice->questions.empty(); });
+        QCOMPARE(run->alice->questions.size(), std::size_t(1));
+        QVERIFY2(run->alice->questions[0].contains(QStringLiteral("Call without protection?")),
+                 qPrintable(run->alice->questions[0]));
+        QVERIFY(run->call->awaitingPlainConsent());
+        run->hop.serve(HostileHop::Answer::Refuse415, HostileHop::Answer::OkWithPlainOffer, 500,
+                       [] { return false; });
+        QVERIFY2(!run->hop.sawClearKey(), "a key left before the person answered");
+
+        run->call->allowPlainCall(); // the person said yes: one plain call, not end-to-end
+        run->hop.serve(HostileHop::Answer::Refuse415, HostileHop::Answer::OkWithPlainOffer, 15000,
+                       [&run] { return !run->alice->e2es.empty(); });
+        QCOMPARE(run->alice->e2es.size(), std::size_t(1));
+        QVERIFY(!run->alice->e2es[0]);
+        QVERIFY(run->hop.sawClearKey());
+        run->call->hangUp();
+        run->hop.serve(HostileHop::Answer::Refuse415, HostileHop::Answer::OkWithPlainOffer, 5000,
+                       [&run] { return !run->alice->ends.empty(); });
+        shutDown(*run->alice);
+    }
+
+    void askedAndRefused() {
+        PolicySettings ask;
+        ask.plainToProtected = PolicySettings::PlainToProtected::Ask;
+        auto run = start(true, ask);
+        QVERIFY(run);
+        run->hop.serve(HostileHop::Answer::OkWithoutSdp, HostileHop::Answer::OkWithPlainOffer,
+                       15000, [&run] { return !run->alice->questions.empty(); });
+        QVERIFY(run->call->awaitingPlainConsent());
+        run->call->refusePlainCall();
+        QVERIFY(serveUntilEnded(*run, HostileHop::Answer::OkWithoutSdp,
+                                HostileHop::Answer::OkWithPlainOffer));
+        QCOMPARE(run->alice->ends[0].code, CallErrc::DowngradeRefused);
+        QVERIFY(!run->hop.sawClearKey());
+        QCOMPARE(run->hop.requests("INVITE").size(), 1);
+        shutDown(*run->alice);
+    }
+
+    void requireEndToEndNeverAsks() {
+        PolicySettings strict;
+        strict.requireEndToEnd = true;
+        strict.plainToProtected = PolicySettings::PlainToProtected::Ask;
+        auto run = start(true, strict);
+        QVERIFY(run);
+        QVERIFY(serveUntilEnded(*run, HostileHop::Answer::Refuse415,
+                                HostileHop::Answer::OkWithPlainOffer));
+        QVERIFY(run->alice->questions.empty());
+        QCOMPARE(run->alice->ends[0].code, CallErrc::NotEndToEnd);
+        QVERIFY(!run->hop.sawClearKey());
+        shutDown(*run->alice);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostileHop)
+#include "test_hostile_hop.moc"
