@@ -1,10 +1,13 @@
 #include "certd/DigestAuth.h"
 
+#include "crypto/Encoding.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 
@@ -127,77 +130,17 @@ DigestError error(DigestErrc code, std::string message) {
     return DigestError{code, std::move(message)};
 }
 
-std::string base64UrlEncode(const std::uint8_t *data, std::size_t size) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    out.reserve((size * 4 + 2) / 3);
-    std::size_t i = 0;
-    for (; i + 3 <= size; i += 3) {
-        std::uint32_t v =
-            (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-        out += alphabet[v & 63];
-    }
-    if (size - i == 1) {
-        std::uint32_t v = std::uint32_t{data[i]} << 16;
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-    } else if (size - i == 2) {
-        std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8);
-        out += alphabet[(v >> 18) & 63];
-        out += alphabet[(v >> 12) & 63];
-        out += alphabet[(v >> 6) & 63];
-    }
-    return out;
-}
-
-int base64UrlValue(char c) {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '-') {
-        return 62;
-    }
-    if (c == '_') {
-        return 63;
-    }
-    return -1;
-}
-
 /// Decodes exactly kNonceBytes from a kNonceLength-character string.
 bool decodeNonce(std::string_view text, std::array<std::uint8_t, kNonceBytes> &out) {
     if (text.size() != kNonceLength) {
         return false;
     }
-    std::uint32_t acc = 0;
-    int bits = 0;
-    std::size_t n = 0;
-    for (char c : text) {
-        int v = base64UrlValue(c);
-        if (v < 0) {
-            return false;
-        }
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n == out.size()) {
-                return false;
-            }
-            out[n++] = static_cast<std::uint8_t>((acc >> bits) & 0xff);
-        }
+    auto bytes = crypto::decodeBase64(text, crypto::kUrlBase64);
+    if (!bytes || bytes->size() != out.size()) {
+        return false;
     }
-    // The unused low bits of the last character must be zero (canonical form).
-    return n == out.size() && (acc & ((1u << bits) - 1)) == 0;
+    std::copy(bytes->begin(), bytes->end(), out.begin());
+    return true;
 }
 
 } // namespace
@@ -386,14 +329,7 @@ std::string digestHex(DigestAlgorithm algorithm, std::string_view data) {
     if (EVP_Digest(data.data(), data.size(), md.data(), &len, type, nullptr) != 1) {
         return {};
     }
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned int i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 0x0f];
-    }
-    return out;
+    return crypto::toHex(crypto::ByteView(md.data(), len));
 }
 
 std::string computeHa1(DigestAlgorithm algorithm, std::string_view username, std::string_view realm,
@@ -474,7 +410,7 @@ std::string NonceCodec::issue(std::string_view realm, std::int64_t now) const {
     // only its uniqueness within one second would suffer.
     (void)RAND_bytes(raw.data() + 8, static_cast<int>(kRandomBytes));
     macNonce(m_secret, raw.data(), 8 + kRandomBytes, realm, raw.data() + 8 + kRandomBytes);
-    return base64UrlEncode(raw.data(), raw.size());
+    return crypto::encodeBase64(raw, crypto::kUrlBase64);
 }
 
 NonceStatus NonceCodec::check(std::string_view nonce, std::string_view realm, std::int64_t now,
@@ -512,13 +448,7 @@ std::string NonceCodec::csrfToken(std::string_view username, std::string_view do
     unsigned int len = 0;
     HMAC(EVP_sha256(), m_secret.data(), static_cast<int>(m_secret.size()),
          reinterpret_cast<const unsigned char *>(data.data()), data.size(), mac.data(), &len);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (auto b : mac) {
-        out += hex[b >> 4];
-        out += hex[b & 0x0f];
-    }
-    return out;
+    return crypto::toHex(mac);
 }
 
 } // namespace napkin::certd

@@ -46,26 +46,15 @@ bool looksLikePem(ByteView data) {
 
 } // namespace
 
-std::string toHex(ByteView bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 0x0f];
-    }
-    return out;
-}
-
 std::string groupHexForPeople(ByteView bytes) {
-    static constexpr char digits[] = "0123456789ABCDEF";
+    const std::string hex = toHex(bytes, HexCase::Upper);
     std::string out;
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i > 0 && i % 2 == 0) {
+    out.reserve(hex.size() + hex.size() / 4);
+    for (std::size_t i = 0; i < hex.size(); ++i) {
+        if (i > 0 && i % 4 == 0) {
             out += ' ';
         }
-        out += digits[bytes[i] >> 4];
-        out += digits[bytes[i] & 0x0f];
+        out += hex[i];
     }
     return out;
 }

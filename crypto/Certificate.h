@@ -1,6 +1,7 @@
 #pragma once
 
 #include "crypto/CryptoError.h"
+#include "crypto/Encoding.h"
 #include "crypto/OpenSslPtr.h"
 
 #include <array>
@@ -14,8 +15,6 @@
 
 namespace napkin::crypto {
 
-using Bytes = std::vector<std::uint8_t>;
-using ByteView = std::span<const std::uint8_t>;
 using SystemTime = std::chrono::system_clock::time_point;
 
 enum class KeyType { Ec, Rsa, Other };
@@ -85,6 +84,5 @@ private:
 
 /// Formats bytes as upper-case hex in groups of four for reading aloud.
 [[nodiscard]] std::string groupHexForPeople(ByteView bytes);
-[[nodiscard]] std::string toHex(ByteView bytes);
 
 } // namespace napkin::crypto

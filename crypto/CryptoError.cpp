@@ -14,6 +14,8 @@ std::string_view errcName(CryptoErrc code) {
         return "malformed-pem";
     case CryptoErrc::MalformedMime:
         return "malformed-mime";
+    case CryptoErrc::MalformedEncoding:
+        return "malformed-encoding";
     case CryptoErrc::UnsupportedAlgorithm:
         return "unsupported-algorithm";
     case CryptoErrc::KeyGeneration:

@@ -14,6 +14,7 @@ enum class CryptoErrc {
     MalformedDer,         ///< DER that does not parse
     MalformedPem,         ///< PEM that does not parse or holds the wrong kind of object
     MalformedMime,        ///< a MIME entity or multipart body that does not parse
+    MalformedEncoding,    ///< base64 or hex text that does not decode
     UnsupportedAlgorithm, ///< a key, digest or cipher this profile does not allow
     KeyGeneration,        ///< the random generator or key generation failed
     CertificateExpired,

@@ -1,10 +1,7 @@
 #include "crypto/Mime.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <random>
 
 namespace napkin::crypto {
@@ -47,17 +44,6 @@ bool isTokenChar(char c) {
     }
     static constexpr std::string_view tspecials = "()<>@,;:\\\"/[]?=";
     return tspecials.find(c) == std::string_view::npos;
-}
-
-/// A character for an error message: itself if printable, else its code.
-std::string describeChar(char c) {
-    auto u = static_cast<unsigned char>(c);
-    if (u > 0x20 && u < 0x7f) {
-        return std::string("'") + c + "'";
-    }
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02x", u);
-    return buf;
 }
 
 std::string_view trimmed(std::string_view s) {
@@ -510,80 +496,9 @@ std::string encodeBase64Lines(ByteView data) {
     constexpr std::size_t kChunk = 57; // 57 bytes -> one 76-character line
     std::string out;
     out.reserve((data.size() + kChunk - 1) / kChunk * 78);
-    std::array<unsigned char, 80> line{};
     for (std::size_t i = 0; i < data.size(); i += kChunk) {
-        const std::size_t len = std::min(kChunk, data.size() - i);
-        const int n = EVP_EncodeBlock(line.data(), data.data() + i, static_cast<int>(len));
-        out.append(reinterpret_cast<const char *>(line.data()), static_cast<std::size_t>(n));
+        out += encodeBase64(data.subspan(i, std::min(kChunk, data.size() - i)));
         out += "\r\n";
-    }
-    return out;
-}
-
-CryptoResult<Bytes> decodeBase64(ByteView text) {
-    auto value = [](std::uint8_t c) -> int {
-        if (c >= 'A' && c <= 'Z') {
-            return c - 'A';
-        }
-        if (c >= 'a' && c <= 'z') {
-            return c - 'a' + 26;
-        }
-        if (c >= '0' && c <= '9') {
-            return c - '0' + 52;
-        }
-        if (c == '+') {
-            return 62;
-        }
-        if (c == '/') {
-            return 63;
-        }
-        return -1;
-    };
-    Bytes out;
-    out.reserve(text.size() / 4 * 3);
-    std::array<int, 4> quad{};
-    std::size_t have = 0;
-    std::size_t padding = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const std::uint8_t c = text[i];
-        if (c == '\r' || c == '\n' || c == ' ' || c == '\t') {
-            continue;
-        }
-        if (padding > 0 && c != '=') {
-            return fail(mimeError("base64 data continues after its '=' padding"));
-        }
-        if (c == '=') {
-            if (have < 2) {
-                return fail(mimeError("misplaced '=' padding in base64 data"));
-            }
-            ++padding;
-            quad[have++] = 0;
-        } else {
-            const int v = value(c);
-            if (v < 0) {
-                return fail(mimeError("invalid character " + describeChar(static_cast<char>(c)) +
-                                      " in base64 data at offset " + std::to_string(i)));
-            }
-            quad[have++] = v;
-        }
-        if (have == 4) {
-            const auto bits = static_cast<std::uint32_t>((quad[0] << 18) | (quad[1] << 12) |
-                                                         (quad[2] << 6) | quad[3]);
-            out.push_back(static_cast<std::uint8_t>(bits >> 16));
-            if (padding < 2) {
-                out.push_back(static_cast<std::uint8_t>(bits >> 8));
-            }
-            if (padding < 1) {
-                out.push_back(static_cast<std::uint8_t>(bits));
-            }
-            have = 0;
-            if (padding > 0) {
-                padding = 3; // nothing but padding may follow (and none may)
-            }
-        }
-    }
-    if (have != 0) {
-        return fail(mimeError("base64 data ends in the middle of a 4-character group"));
     }
     return out;
 }

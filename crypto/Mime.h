@@ -107,11 +107,9 @@ struct Multipart {
 [[nodiscard]] CryptoResult<Multipart> buildMultipart(std::span<const ByteView> parts,
                                                      std::string_view boundary);
 
-/// Base64 with CRLF line breaks every 76 characters (RFC 2045 §6.8).
+/// Base64 with CRLF line breaks every 76 characters (RFC 2045 §6.8). Decode
+/// it with decodeBase64(text, kMimeBase64) from crypto/Encoding.h.
 [[nodiscard]] std::string encodeBase64Lines(ByteView data);
-/// Decodes base64, ignoring CR, LF, space and tab. Rejects other characters,
-/// misplaced padding and a length that is not a whole number of quanta.
-[[nodiscard]] CryptoResult<Bytes> decodeBase64(ByteView text);
 
 /// Views text as bytes and back, without copying.
 [[nodiscard]] inline ByteView asBytes(std::string_view text) {

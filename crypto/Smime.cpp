@@ -498,7 +498,7 @@ CryptoResult<Bytes> smimeDecrypt(const MimeBody &encrypted, const Certificate &c
     Bytes decoded;
     if (!der.empty() && der.front() != 0x30) {
         // Not DER: maybe base64 from a sender that kept the mail habit.
-        auto b64 = decodeBase64(der);
+        auto b64 = decodeBase64(asText(der), kMimeBase64);
         if (!b64) {
             return fail(
                 error(CryptoErrc::MalformedDer, "the encrypted body is neither DER nor base64"));
@@ -591,9 +591,10 @@ CryptoResult<MimeBody> mimeBodyFromEntity(ByteView entity) {
         equalsNoCase(*cte, "8bit")) {
         out.body.assign(parsed->body.begin(), parsed->body.end());
     } else if (equalsNoCase(*cte, "base64")) {
-        auto decoded = decodeBase64(parsed->body);
+        auto decoded = decodeBase64(asText(parsed->body), kMimeBase64);
         if (!decoded) {
-            return fail(std::move(decoded).error());
+            return fail(error(CryptoErrc::MalformedMime,
+                              "the base64 body does not decode: " + decoded.error().message));
         }
         out.body = std::move(decoded).value();
     } else {

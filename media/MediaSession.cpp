@@ -1,5 +1,6 @@
 #include "media/MediaSession.h"
 
+#include "crypto/Encoding.h"
 #include "media/AudioProcessor.h"
 #include "media/MediaLog.h"
 #include "media/RtcpPacket.h"
@@ -41,12 +42,10 @@ template <typename T> T randomValue() {
 }
 
 std::string randomCname() {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (int i = 0; i < 16; ++i) {
-        out += kHex[randomValue<std::uint8_t>() & 15];
-    }
-    return out + "@napkin";
+    const auto value = randomValue<std::uint64_t>();
+    return crypto::toHex(
+               crypto::ByteView(reinterpret_cast<const std::uint8_t *>(&value), sizeof value)) +
+           "@napkin";
 }
 
 struct FdCloser {

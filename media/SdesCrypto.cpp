@@ -1,5 +1,9 @@
 #include "media/SdesCrypto.h"
 
+#include "crypto/Encoding.h"
+
+#include <openssl/crypto.h>
+
 #include <array>
 #include <charconv>
 #include <vector>
@@ -8,26 +12,15 @@ namespace napkin::media {
 
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int base64Value(char c) {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
+/// The inline key||salt (RFC 4568: base64, padding optional) into a wiped buffer.
+std::optional<SecretBytes> decodeKey(std::string_view text) {
+    auto bytes = crypto::decodeBase64(text, crypto::kTokenBase64);
+    if (!bytes) {
+        return std::nullopt;
     }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '+') {
-        return 62;
-    }
-    if (c == '/') {
-        return 63;
-    }
-    return -1;
+    SecretBytes key(*bytes);
+    OPENSSL_cleanse(bytes->data(), bytes->size());
+    return key;
 }
 
 bool isWsp(char c) {
@@ -129,70 +122,6 @@ MediaResult<void> checkSessionParameter(std::string_view param) {
 
 } // namespace
 
-std::optional<SecretBytes> decodeBase64Secret(std::string_view text) {
-    std::size_t padding = 0;
-    while (!text.empty() && text.back() == '=' && padding < 2) {
-        text.remove_suffix(1);
-        ++padding;
-    }
-    if (padding > 0 && (text.size() + padding) % 4 != 0) {
-        return std::nullopt;
-    }
-    if (text.size() % 4 == 1) {
-        return std::nullopt;
-    }
-    SecretBytes out(text.size() * 3 / 4);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    std::size_t n = 0;
-    for (char c : text) {
-        const int v = base64Value(c);
-        if (v < 0) {
-            return std::nullopt;
-        }
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.data()[n++] = static_cast<std::uint8_t>(acc >> bits);
-        }
-    }
-    // Leftover bits must be zero, or two encodings would decode alike.
-    if ((acc & ((1u << bits) - 1)) != 0) {
-        return std::nullopt;
-    }
-    acc = 0;
-    return n == out.size() ? std::optional<SecretBytes>(std::move(out)) : std::nullopt;
-}
-
-std::string encodeBase64(std::span<const std::uint8_t> bytes) {
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
-        const std::uint32_t v =
-            (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += kAlphabet[v & 63];
-    }
-    if (bytes.size() - i == 1) {
-        const std::uint32_t v = std::uint32_t{bytes[i]} << 16;
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += "==";
-    } else if (bytes.size() - i == 2) {
-        const std::uint32_t v =
-            (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
-}
-
 MediaResult<CryptoAttribute> parseCryptoAttribute(std::string_view value) {
     if (value.size() > 1024) {
         return mediaFail(MediaErrc::MalformedCrypto, "a=crypto attribute is too long");
@@ -240,7 +169,7 @@ MediaResult<CryptoAttribute> parseCryptoAttribute(std::string_view value) {
         keySalt.size() < keyInfo.size() ? keyInfo.substr(keySalt.size() + 1) : std::string_view{};
     const bool hasRest = keySalt.size() < keyInfo.size();
 
-    auto key = decodeBase64Secret(keySalt);
+    auto key = decodeKey(keySalt);
     if (!key) {
         return mediaFail(MediaErrc::MalformedCrypto, "a=crypto inline key is not valid base64");
     }
@@ -279,7 +208,7 @@ std::string formatCryptoAttribute(const CryptoAttribute &crypto) {
     out += ' ';
     out += suiteName(crypto.suite);
     out += " inline:";
-    out += encodeBase64(crypto.keySalt.view());
+    out += crypto::encodeBase64(crypto.keySalt.view());
     if (crypto.lifetime) {
         out += '|';
         const std::uint64_t v = *crypto.lifetime;

@@ -47,10 +47,4 @@ inline constexpr std::uint64_t kMaxSrtpLifetime = std::uint64_t{1} << 48;
 /// generator fails.
 [[nodiscard]] MediaResult<CryptoAttribute> makeCryptoAttribute(std::uint32_t tag, SrtpSuite suite);
 
-/// Strict base64 (RFC 4648 alphabet, optional padding, no whitespace) into a
-/// wiped buffer; nullopt on any bad character or length.
-[[nodiscard]] std::optional<SecretBytes> decodeBase64Secret(std::string_view text);
-/// Base64 with padding.
-[[nodiscard]] std::string encodeBase64(std::span<const std::uint8_t> bytes);
-
 } // namespace napkin::media

@@ -1,17 +1,21 @@
 #pragma once
 
-// SDP negotiation without a media engine, until media/ provides the real one.
+// SDP negotiation without media: what `napkin-cli agent --no-audio` and the
+// sipcore tests run. Offers and answers come from the same code as real calls
+// (SdpExchange over media/'s SDP, SDES and offer/answer rules), so a call
+// agrees on codec and keys end to end; only the media session is left out.
 
 #include "sipcore/SdpNegotiator.h"
 
 namespace napkin::sip {
 
-/// A negotiator without a media engine: it writes and checks SDES-SRTP
-/// audio SDP (Opus, AES_CM_128_HMAC_SHA1_80/32) with real random keys, so a
-/// call agrees on keys end to end, but sends no audio.
+/// A negotiator without a media engine: it writes and checks SDES-SRTP audio
+/// SDP exactly as MediaSdpFactory does, with real random keys, but opens no
+/// socket and sends no audio (NegotiatedMedia::audio stays false).
 class KeysOnlySdpFactory final : public SdpNegotiatorFactory {
 public:
-    /// `address` goes into c= and o=; ports are taken from `firstPort` upwards.
+    /// `address` (a literal IP) goes into c= and o=; the RTP port the SDP
+    /// names is `firstPort`, then every second port upwards (nothing binds it).
     explicit KeysOnlySdpFactory(std::string address = "127.0.0.1", std::uint16_t firstPort = 40000);
     [[nodiscard]] std::unique_ptr<SdpNegotiator> create() override;
 

@@ -1,9 +1,8 @@
 #include "sipcore/MediaSdpFactory.h"
 
 #include "media/MediaSession.h"
-#include "media/OfferAnswer.h"
-#include "media/Sdp.h"
 #include "media/SrtpSession.h"
+#include "sipcore/SdpExchange.h"
 #include "sipcore/SipLog.h"
 
 #include <QMetaObject>
@@ -14,85 +13,40 @@ namespace napkin::sip {
 
 namespace {
 
-SdpError sdpError(const media::MediaError &error) {
-    return SdpError{error.message};
-}
-
-std::string codecText(media::CodecId codec) {
-    switch (codec) {
-    case media::CodecId::Opus:
-        return "opus/48000/2";
-    case media::CodecId::Pcmu:
-        return "PCMU/8000";
-    case media::CodecId::Pcma:
-        return "PCMA/8000";
-    }
-    return "unknown";
-}
-
 class MediaNegotiator final : public SdpNegotiator {
 public:
     explicit MediaNegotiator(const MediaSettings &settings)
-        : m_settings(settings), m_context(std::make_unique<QObject>()) {}
+        : m_settings(settings), m_exchange(settings.address, [this] { return localPort(); }),
+          m_context(std::make_unique<QObject>()) {}
 
     ~MediaNegotiator() override { stop(); }
 
-    SdpResult<std::string> createOffer(bool hold) override {
-        auto options = localOptions(hold);
-        if (!options) {
-            return fail(std::move(options).error());
-        }
-        auto offer = media::makeOffer(*options);
-        if (!offer) {
-            return fail(sdpError(offer.error()));
-        }
-        std::string text = media::formatSdp(offer->sdp);
-        m_pending = std::move(offer).value();
-        m_localHold = hold;
-        return text;
-    }
+    SdpResult<std::string> createOffer(bool hold) override { return m_exchange.createOffer(hold); }
 
-    SdpResult<std::string> createAnswer(std::string_view offerText, bool hold) override {
-        auto offer = media::parseSdp(offerText);
-        if (!offer) {
-            return fail(sdpError(offer.error()));
-        }
-        auto options = localOptions(hold);
-        if (!options) {
-            return fail(std::move(options).error());
-        }
-        auto answer = media::answerOffer(*offer, *options);
+    SdpResult<std::string> createAnswer(std::string_view offer, bool hold) override {
+        auto answer = m_exchange.createAnswer(offer, hold);
         if (!answer) {
-            return fail(sdpError(answer.error()));
+            return fail(std::move(answer).error());
         }
-        m_localHold = hold;
-        if (auto started = startWith(std::move(answer->media)); !started) {
+        if (auto started = startWith(std::move(answer->agreement)); !started) {
             return fail(std::move(started).error());
         }
-        return media::formatSdp(answer->sdp);
+        return std::move(answer->sdp);
     }
 
-    SdpResult<void> acceptAnswer(std::string_view answerText) override {
-        if (!m_pending) {
-            return fail(SdpError{"an answer arrived, but no offer is outstanding"});
+    SdpResult<void> acceptAnswer(std::string_view answer) override {
+        auto agreed = m_exchange.acceptAnswer(answer);
+        if (!agreed) {
+            return fail(std::move(agreed).error());
         }
-        auto answer = media::parseSdp(answerText);
-        if (!answer) {
-            return fail(sdpError(answer.error()));
-        }
-        auto negotiated = media::applyAnswer(*m_pending, *answer);
-        if (!negotiated) {
-            return fail(sdpError(negotiated.error()));
-        }
-        m_pending.reset();
-        return startWith(std::move(negotiated).value());
+        return startWith(std::move(agreed).value());
     }
 
     [[nodiscard]] std::optional<NegotiatedMedia> negotiated() const override { return m_media; }
 
     void stop() override {
         m_session.stop();
-        m_pending.reset();
+        m_exchange.reset();
     }
 
     void onFlowing(std::function<void(bool)> changed) override { m_flowing = std::move(changed); }
@@ -121,7 +75,9 @@ public:
     void onDtmf(std::function<void(char)> received) override { m_dtmf = std::move(received); }
 
 private:
-    SdpResult<media::LocalMediaOptions> localOptions(bool hold) {
+    /// The RTP socket opens with the first offer or answer and stays for
+    /// the call: hold and resume keep the port.
+    SdpResult<std::uint16_t> localPort() {
         if (m_port == 0) {
             auto port = m_session.open(m_settings.address, 0);
             if (!port) {
@@ -129,27 +85,15 @@ private:
             }
             m_port = *port;
         }
-        media::LocalMediaOptions options;
-        options.address = m_settings.address;
-        options.port = m_port;
-        options.direction =
-            hold ? media::MediaDirection::SendOnly : media::MediaDirection::SendRecv;
-        options.sessionVersion = ++m_version;
-        return options;
+        return m_port;
     }
 
-    SdpResult<void> startWith(media::NegotiatedMedia negotiated) {
-        NegotiatedMedia summary;
-        summary.codec = codecText(negotiated.codec);
-        summary.srtpSuite = std::string(media::suiteName(negotiated.suite));
-        summary.remoteAddress = negotiated.remoteAddress;
-        summary.remotePort = negotiated.remotePort;
-        summary.localHold = m_localHold;
-        summary.remoteHold = !media::directionReceives(negotiated.direction) && !m_localHold;
+    SdpResult<void> startWith(SdpAgreement agreed) {
+        NegotiatedMedia summary = std::move(agreed.summary);
         // New keys: the SRTP contexts start over (same socket, same port).
         m_session.stop();
         media::MediaSessionConfig config;
-        config.media = std::move(negotiated);
+        config.media = std::move(agreed.media);
         if (m_settings.source) {
             config.source = m_settings.source();
         }
@@ -203,10 +147,8 @@ private:
     MediaSettings m_settings;
     media::MediaSession m_session;
     std::uint16_t m_port = 0;
-    std::uint64_t m_version = 0;
-    std::optional<media::PendingOffer> m_pending;
+    SdpExchange m_exchange;
     std::optional<NegotiatedMedia> m_media;
-    bool m_localHold = false;
     std::function<void(bool)> m_flowing;
     std::function<void(char)> m_dtmf;
     bool m_muted = false;

@@ -2,10 +2,13 @@
 
 // The media side of a call as the SIP layer sees it: produce and consume SDP
 // offers and answers (with SDES a=crypto keys) and start or stop media.
-// sipcore never parses SDP itself; the media engine does, behind this
-// interface, and the agent gets a factory injected.
+// Call and UserAgent never parse SDP: they hand it to an SdpNegotiator, which
+// the agent gets from an injected factory. Both factories in sipcore
+// (MediaSdpFactory, KeysOnlySdpFactory) negotiate through SdpExchange with
+// media/'s SDP parser and offer/answer rules; only what they start differs.
 
 #include "crypto/Result.h"
+#include "media/MediaError.h"
 #include "media/MediaSession.h"
 
 #include <cstdint>
@@ -18,6 +21,9 @@
 namespace napkin::sip {
 
 struct SdpError {
+    /// What went wrong, as media/ classifies it (e.g. InsecureMedia,
+    /// NoCommonCodec, MalformedSdp); State for a request out of turn.
+    media::MediaErrc code;
     std::string message; ///< in words; never contains key material
 };
 
@@ -63,7 +69,8 @@ public:
     /// Sends one RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D') on the running media.
     [[nodiscard]] virtual SdpResult<void> sendDtmf(char digit) {
         (void)digit;
-        return fail(SdpError{"this call has no audio, so it cannot send tones"});
+        return fail(
+            SdpError{media::MediaErrc::State, "this call has no audio, so it cannot send tones"});
     }
     /// The running media's figures (nullopt: no media runs).
     [[nodiscard]] virtual std::optional<media::MediaStatistics> statistics() const {

@@ -21,6 +21,7 @@ IdentityFailure failureOf(CryptoErrc code) {
     switch (code) {
     case CryptoErrc::NoSignature:
     case CryptoErrc::MalformedMime:
+    case CryptoErrc::MalformedEncoding:
     case CryptoErrc::MalformedDer:
     case CryptoErrc::MalformedPem:
         return IdentityFailure::Malformed;

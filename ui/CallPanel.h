@@ -15,7 +15,9 @@ namespace napkin::ui {
 struct CallView {
     QString peer;
     QString stateText;
-    bool active = false; ///< media flowing: mute/hold/keypad usable
+    /// The call is connected (CallController::State::Active), whether or not
+    /// audio flows: mute, hold and keypad are usable (the keypad not while on hold).
+    bool active = false;
     bool ended = false;
     int durationSeconds = 0;
     BadgeState verdict = BadgeState::Pending;

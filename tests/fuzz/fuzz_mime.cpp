@@ -2,6 +2,7 @@
 // multipart splitting, canonicalisation and base64, with round-trip checks
 // that abort when a property breaks.
 
+#include "crypto/Encoding.h"
 #include "crypto/Mime.h"
 #include "tests/fuzz/FuzzTarget.h"
 
@@ -71,9 +72,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     check(hasCanonicalLineEnds(canonical));
     check(canonicalizeLineEnds(canonical) == canonical);
 
-    if (auto decoded = decodeBase64(input)) {
-        auto again = decodeBase64(asBytes(encodeBase64Lines(*decoded)));
+    if (auto decoded = decodeBase64(asText(input), kMimeBase64)) {
+        auto again = decodeBase64(encodeBase64Lines(*decoded), kMimeBase64);
         check(again.ok() && *again == *decoded);
+    }
+    // The strict forms (SDES keys, certd nonces) read one token each.
+    for (const Base64Rules &rules : {kTokenBase64, kUrlBase64}) {
+        if (auto decoded = decodeBase64(asText(input), rules)) {
+            auto again = decodeBase64(encodeBase64(*decoded, rules), rules);
+            check(again.ok() && *again == *decoded);
+        }
     }
     return 0;
 }

@@ -1,6 +1,8 @@
 // Fuzz target for the bodies a secure call receives: the INVITE's signed
 // identity body and the sealed (encrypted, then signed) SDP of 200 OK, ACK and
-// re-INVITE, plus the keys-only SDP negotiator that reads the opened SDP.
+// re-INVITE, plus the SDP negotiation that reads the opened SDP. The keys-only
+// negotiator runs the same offer/answer code as real calls (sipcore/SdpExchange
+// over media/'s parseSdp, answerOffer and applyAnswer), without sockets.
 //
 // Input: a Content-Type value, a line feed, then the body bytes exactly as a
 // SIP message carries them. The fixture identities below exist only for
@@ -130,15 +132,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     }
     (void)parseIdentityBody(crypto::asText(raw));
 
-    // The SDP reader behind the negotiator, on the raw body too.
+    // The SDP negotiation on the raw body too: as an offer, and as the answer
+    // to an offer of ours (held and not).
     KeysOnlySdpFactory factory;
     auto answerer = factory.create();
     if (auto answer = answerer->createAnswer(crypto::asText(raw), false)) {
         check(answerer->negotiated().has_value());
     }
-    auto offerer = factory.create();
-    if (offerer->createOffer(false).ok()) {
-        (void)offerer->acceptAnswer(crypto::asText(raw));
+    for (const bool hold : {false, true}) {
+        auto offerer = factory.create();
+        check(offerer->createOffer(hold).ok());
+        if (offerer->acceptAnswer(crypto::asText(raw)).ok()) {
+            check(offerer->negotiated().has_value());
+            check(offerer->negotiated()->localHold == hold);
+        }
     }
     return 0;
 }

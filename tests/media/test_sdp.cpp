@@ -2,6 +2,7 @@
 // good descriptions, a round trip through our own offer, the negotiation
 // rules, and malformed input rejected with the specific error.
 
+#include "crypto/Encoding.h"
 #include "media/OfferAnswer.h"
 #include "media/Sdp.h"
 #include "tests/media/MediaTestSupport.h"
@@ -11,6 +12,7 @@
 #include <sstream>
 
 using namespace napkin::media;
+using napkin::crypto::encodeBase64;
 
 Q_DECLARE_METATYPE(napkin::media::MediaErrc)
 

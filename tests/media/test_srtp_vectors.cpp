@@ -5,6 +5,7 @@
 // itself checked against RFC 3711 appendix B.2 and B.3. Then tampering,
 // replay, wrong keys and key lifetimes.
 
+#include "crypto/Encoding.h"
 #include "media/RtpPacket.h"
 #include "media/SdesCrypto.h"
 #include "media/SrtpSession.h"
@@ -19,6 +20,7 @@
 #include <vector>
 
 using namespace napkin::media;
+using napkin::crypto::encodeBase64;
 using Bytes = std::vector<std::uint8_t>;
 
 namespace {

@@ -1,11 +1,15 @@
 // The keys-only SDP negotiator (no media engine): SDES offers and answers
-// with fresh keys, and strict rejection of what it cannot use.
+// with fresh keys from media/'s offer/answer code, and strict rejection of
+// what it cannot use, with the media library's error code.
 
 #include "sipcore/KeysOnlySdpFactory.h"
 
 #include <QTest>
 
 using namespace napkin::sip;
+using napkin::media::MediaErrc;
+
+Q_DECLARE_METATYPE(napkin::media::MediaErrc)
 
 namespace {
 
@@ -75,50 +79,88 @@ private Q_SLOTS:
         QVERIFY(a->negotiated()->localHold);
     }
 
+    void answersTheFirstCommonCodec() {
+        // The same rules as real calls: G.711 when the peer offers no Opus.
+        KeysOnlySdpFactory f;
+        auto b = f.create();
+        auto answer = b->createAnswer(
+            offerWith(
+                "m=audio 5004 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:1 "
+                "AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"),
+            false);
+        QVERIFY2(answer.ok(), answer.ok() ? "" : answer.error().message.c_str());
+        QCOMPARE(b->negotiated()->codec, std::string("PCMU/8000"));
+        QCOMPARE(b->negotiated()->remoteAddress, std::string("192.0.2.1"));
+        QCOMPARE(b->negotiated()->remotePort, std::uint16_t(5004));
+    }
+
+    void inactiveIsRemoteHold() {
+        KeysOnlySdpFactory f;
+        auto a = f.create();
+        auto b = f.create();
+        auto offer = a->createOffer(false);
+        QVERIFY(offer.ok());
+        std::string inactive = *offer;
+        inactive.replace(inactive.find("a=sendrecv"), 10, "a=inactive");
+        auto answer = b->createAnswer(inactive, false);
+        QVERIFY(answer.ok());
+        QVERIFY(answer->find("a=inactive") != std::string::npos);
+        QVERIFY(b->negotiated()->remoteHold);
+        QVERIFY(!b->negotiated()->localHold);
+    }
+
     void refusesWhatItCannotUse_data() {
         QTest::addColumn<QString>("sdp");
-        QTest::addColumn<QString>("expected");
+        QTest::addColumn<MediaErrc>("expected");
         QTest::newRow("plain RTP")
-            << QString::fromStdString(kPlainRtpOffer) << QStringLiteral("not SRTP");
-        QTest::newRow("no opus")
+            << QString::fromStdString(kPlainRtpOffer) << MediaErrc::InsecureMedia;
+        QTest::newRow("no common codec")
             << QString::fromStdString(offerWith(
-                   "m=audio 5004 RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\na=crypto:1 "
+                   "m=audio 5004 RTP/SAVP 9\r\na=rtpmap:9 G722/8000\r\na=crypto:1 "
                    "AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"))
-            << QStringLiteral("Opus");
+            << MediaErrc::NoCommonCodec;
         QTest::newRow("short key")
             << QString::fromStdString(
                    offerWith("m=audio 5004 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\na=crypto:1 "
                              "AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODw==\r\n"))
-            << QStringLiteral("wrong length");
+            << MediaErrc::MalformedCrypto;
+        QTest::newRow("bad base64 key")
+            << QString::fromStdString(offerWith(
+                   "m=audio 5004 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\na=crypto:1 "
+                   "AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODx*REhMUFRYXGBkaGxwd\r\n"))
+            << MediaErrc::MalformedCrypto;
         QTest::newRow("unknown suite only")
             << QString::fromStdString(offerWith(
                    "m=audio 5004 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\na=crypto:1 "
                    "F8_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"))
-            << QStringLiteral("no SRTP crypto suite");
-        QTest::newRow("no audio") << QString::fromStdString(
-                                         offerWith("m=video 5004 RTP/SAVP 96\r\n"))
-                                  << QStringLiteral("no audio");
-        QTest::newRow("not sdp") << QStringLiteral("hello") << QStringLiteral("v=0");
+            << MediaErrc::NoCommonSuite;
+        QTest::newRow("no audio") << QString::fromStdString(offerWith(
+                                         "m=video 5004 RTP/SAVP 96\r\na=rtpmap:96 VP8/90000\r\n"))
+                                  << MediaErrc::UnsupportedSdp;
+        QTest::newRow("payload type without rtpmap")
+            << QString::fromStdString(offerWith("m=video 5004 RTP/SAVP 96\r\n"))
+            << MediaErrc::MalformedSdp;
+        QTest::newRow("not sdp") << QStringLiteral("hello") << MediaErrc::MalformedSdp;
         QTest::newRow("bad port") << QString::fromStdString(
                                          offerWith("m=audio 99999 RTP/SAVP 111\r\n"))
-                                  << QStringLiteral("invalid port");
+                                  << MediaErrc::MalformedSdp;
         QTest::newRow("no connection")
             << QStringLiteral("v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n"
                               "m=audio 5004 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\n"
                               "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
                               "inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n")
-            << QStringLiteral("connection address");
-        QTest::newRow("huge") << QString(20000, QLatin1Char('x')) << QStringLiteral("16 KiB");
+            << MediaErrc::MalformedSdp;
+        QTest::newRow("huge") << QString(40000, QLatin1Char('x')) << MediaErrc::MalformedSdp;
     }
 
     void refusesWhatItCannotUse() {
         QFETCH(QString, sdp);
-        QFETCH(QString, expected);
+        QFETCH(MediaErrc, expected);
         KeysOnlySdpFactory f;
         auto r = f.create()->createAnswer(sdp.toStdString(), false);
         QVERIFY(!r.ok());
-        QVERIFY2(QString::fromStdString(r.error().message).contains(expected),
-                 r.error().message.c_str());
+        QVERIFY2(r.error().code == expected, r.error().message.c_str());
+        QVERIFY(!r.error().message.empty());
         // Never the key itself in an error.
         QVERIFY(r.error().message.find("AAECAwQF") == std::string::npos);
     }
@@ -126,13 +168,23 @@ private Q_SLOTS:
     void answerMustMatchTheOffer() {
         KeysOnlySdpFactory f;
         auto a = f.create();
-        QVERIFY(!a->acceptAnswer(kPlainRtpOffer).ok()); // no offer outstanding
+        auto early = a->acceptAnswer(kPlainRtpOffer);
+        QVERIFY(!early.ok()); // no offer outstanding
+        QCOMPARE(early.error().code, MediaErrc::State);
         QVERIFY(a->createOffer(false).ok());
         auto wrongTag = a->acceptAnswer(offerWith(
             "m=audio 5004 RTP/SAVP 111\r\na=rtpmap:111 opus/48000/2\r\na=crypto:7 "
             "AES_CM_128_HMAC_SHA1_80 inline:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\r\n"));
         QVERIFY(!wrongTag.ok());
+        QCOMPARE(wrongTag.error().code, MediaErrc::AnswerMismatch);
         QVERIFY(wrongTag.error().message.find("tag") != std::string::npos);
+    }
+
+    void noAudioMeansNoTones() {
+        KeysOnlySdpFactory f;
+        auto tone = f.create()->sendDtmf('5');
+        QVERIFY(!tone.ok());
+        QCOMPARE(tone.error().code, MediaErrc::State);
     }
 };
 
