@@ -55,6 +55,16 @@ std::uint64_t randomSessionId() {
     return (id >> 2) | 1; // fits in a signed 64-bit number, never 0
 }
 
+/// The first a=crypto tag of an offer: random, so that an answer from another
+/// call (or an earlier offer) cannot name a tag this offer uses by chance.
+std::uint32_t randomFirstCryptoTag() {
+    std::uint32_t v = 0;
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(&v), sizeof v) != 1) {
+        return 1;
+    }
+    return 1 + v % 999'999'000U; // up to 9 digits (RFC 4568), room for the other suites
+}
+
 MediaResult<SdpConnection> localConnection(const std::string &address) {
     SdpConnection c{address, address.find(':') != std::string::npos};
     unsigned char buf[16];
@@ -150,7 +160,7 @@ MediaResult<PendingOffer> makeOffer(const LocalMediaOptions &options) {
     }
     m.ptime = options.ptimeMs;
     m.rtcpMux = options.rtcpMux;
-    std::uint32_t tag = 1;
+    std::uint32_t tag = randomFirstCryptoTag();
     for (SrtpSuite suite : options.suites) {
         auto crypto = makeCryptoAttribute(tag++, suite);
         if (!crypto) {

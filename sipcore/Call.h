@@ -217,6 +217,11 @@ private:
         std::string reason = "not yet established"; ///< why not end-to-end
         /// The device whose bodies this dialog accepts and seals to.
         std::optional<crypto::Certificate> peerDevice;
+        std::string callId;               ///< the dialog, as sealed bodies name it
+        std::string callerTag;            ///< the From tag of its INVITE
+        std::uint32_t sentBodies = 0;     ///< sealed bodies this side sent
+        std::uint32_t receivedBodies = 0; ///< the last sequence accepted from the peer
+        std::string lastOfferSent;        ///< sdpDigest of our latest offer
     };
     struct OutgoingLeg {
         IdentityHeaders sent;
@@ -279,6 +284,8 @@ private:
     void onAckSent();
     // Incoming (CallIncoming.cpp).
     void judgeCaller();
+    /// The To names this account; otherwise refuses the call (404) and false.
+    [[nodiscard]] bool addressedToThisAccount();
     /// An unsigned INVITE: Unsigned, or Failed (stripped-signature) when the
     /// caller is protected.
     void judgeUnsignedCaller(const std::string &reason);
@@ -295,11 +302,19 @@ private:
     void sendReinvite(bool hold);
     /// The body to send to the peer device: sealed when the dialog has a peer
     /// device, clear otherwise; nullopt after ending the call.
-    [[nodiscard]] std::optional<crypto::MimeBody> outgoingSdp(const std::string &sdp);
+    [[nodiscard]] std::optional<crypto::MimeBody> outgoingSdp(const std::string &sdp,
+                                                              const std::string *answeredOffer);
+    /// Seals `sdp` to the peer device, bound to this dialog: an offer, or the
+    /// answer to `answeredOffer`.
+    [[nodiscard]] SecureBodyResult<crypto::MimeBody> seal(const std::string &sdp,
+                                                          const std::string *answeredOffer);
+    /// The binding a sealed body from the peer must carry (an answer to our
+    /// latest offer, or an offer).
+    [[nodiscard]] BodyBinding expectedBinding(bool answer) const;
     /// Checks a body from the peer device of an established dialog; the SDP,
     /// or nullopt after ending the call.
     [[nodiscard]] std::optional<std::string> incomingSdp(const crypto::MimeBody &body,
-                                                         const char *what);
+                                                         const char *what, bool answer);
 
     // Shared (Call.cpp).
     void setState(State state);

@@ -30,6 +30,12 @@ public:
     /// before), with the sighting remembered.
     [[nodiscard]] virtual IdentityVerdict verifiedDevice(const std::string &aor,
                                                          const crypto::Certificate &device) = 0;
+    /// This account's address of record ("sip:bob@b.example").
+    [[nodiscard]] virtual const std::string &accountAor() const = 0;
+    /// A signed request identified by `key` (its signed Call-ID, From and
+    /// CSeq) verified now: false when the same one was seen within the
+    /// signature window (a replay).
+    [[nodiscard]] virtual bool firstSighting(const std::string &key) = 0;
     /// This device saw a verified device of `aor` before (in any call).
     [[nodiscard]] virtual bool sawVerified(const std::string &aor) const = 0;
     /// `call` reported ended(): the host gives its handle back and deletes it later.

@@ -13,9 +13,40 @@ namespace napkin::sip {
 
 // ---------------------------------------------------------------- bodies
 
-std::optional<crypto::MimeBody> Call::outgoingSdp(const std::string &sdp) {
+BodyBinding Call::expectedBinding(bool answer) const {
+    BodyBinding b;
+    b.callId = m_security.callId;
+    b.callerTag = m_security.callerTag;
+    b.fromCaller = m_direction == Direction::Incoming; // the peer's side
+    b.answer = answer;
+    b.offerDigest = answer ? m_security.lastOfferSent : std::string();
+    return b;
+}
+
+SecureBodyResult<crypto::MimeBody> Call::seal(const std::string &sdp,
+                                              const std::string *answeredOffer) {
+    if (!m_identity || !m_security.peerDevice) {
+        return fail(
+            SecureBodyError{IdentityFailure::Internal, "no certificate to seal the SDP to"});
+    }
+    BodyBinding b;
+    b.callId = m_security.callId;
+    b.callerTag = m_security.callerTag;
+    b.fromCaller = m_direction == Direction::Outgoing;
+    b.sequence = ++m_security.sentBodies;
+    b.answer = answeredOffer != nullptr;
+    if (answeredOffer != nullptr) {
+        b.offerDigest = sdpDigest(*answeredOffer);
+    } else {
+        m_security.lastOfferSent = sdpDigest(sdp);
+    }
+    return sealSdp(sdp, *m_security.peerDevice, *m_identity, b);
+}
+
+std::optional<crypto::MimeBody> Call::outgoingSdp(const std::string &sdp,
+                                                  const std::string *answeredOffer) {
     if (m_identity && m_security.peerDevice) {
-        auto sealed = sealSdp(sdp, *m_security.peerDevice, *m_identity);
+        auto sealed = seal(sdp, answeredOffer);
         if (!sealed) {
             failCall(CallErrc::Local, sealed.error().message);
             return std::nullopt;
@@ -25,12 +56,20 @@ std::optional<crypto::MimeBody> Call::outgoingSdp(const std::string &sdp) {
     return crypto::MimeBody{"application/sdp", crypto::Bytes(sdp.begin(), sdp.end())};
 }
 
-std::optional<std::string> Call::incomingSdp(const crypto::MimeBody &body, const char *what) {
+std::optional<std::string> Call::incomingSdp(const crypto::MimeBody &body, const char *what,
+                                             bool answer) {
     const BodyKind kind = classifyBody(body.contentType, body.body.size());
     if (kind == BodyKind::Signed && m_identity && m_security.peerDevice && m_peer) {
         const crypto::Certificate device[] = {*m_security.peerDevice};
         auto opened = openSdp(body, *m_peer, device, *m_identity, std::chrono::system_clock::now(),
                               m_security.peerDevice);
+        if (opened) {
+            if (auto bound = checkBinding(opened->binding, expectedBinding(answer),
+                                          m_security.receivedBodies);
+                !bound) {
+                opened = fail(std::move(bound).error());
+            }
+        }
         if (!opened) {
             const std::string reason = std::string(what) + ": " + opened.error().message;
             failCall(opened.error().code == IdentityFailure::Malformed ? CallErrc::MediaFailed
@@ -38,6 +77,7 @@ std::optional<std::string> Call::incomingSdp(const crypto::MimeBody &body, const
                      reason);
             return std::nullopt;
         }
+        m_security.receivedBodies = opened->binding->sequence;
         return std::move(opened->sdp);
     }
     const bool sealedDialog = m_security.protection == Protection::Agreed ||
@@ -75,7 +115,7 @@ void Call::sendReinvite(bool hold) {
         failCall(CallErrc::MediaFailed, offer.error().message);
         return;
     }
-    auto body = outgoingSdp(*offer);
+    auto body = outgoingSdp(*offer, nullptr);
     if (!body) {
         return;
     }
@@ -96,7 +136,7 @@ void Call::onReinviteResponse(int status, const sip_s *sip) {
         return;
     }
     nua_ack(m_handle, TAG_END());
-    auto answer = incomingSdp(bodyOf(sip), "the answer to the re-INVITE");
+    auto answer = incomingSdp(bodyOf(sip), "the answer to the re-INVITE", true);
     if (!answer) {
         return;
     }
@@ -119,7 +159,7 @@ void Call::onReinvite(const sip_s *sip) {
         respond(488, "Not Acceptable Here", "a re-INVITE without an offer is not supported");
         return;
     }
-    auto offer = incomingSdp(body, "the re-INVITE");
+    auto offer = incomingSdp(body, "the re-INVITE", false);
     if (!offer) {
         return; // the call is being ended; nua answers the re-INVITE itself
     }
@@ -128,7 +168,7 @@ void Call::onReinvite(const sip_s *sip) {
         respond(488, "Not Acceptable Here", answer.error().message);
         return;
     }
-    auto out = outgoingSdp(*answer);
+    auto out = outgoingSdp(*answer, &*offer);
     if (!out) {
         return;
     }

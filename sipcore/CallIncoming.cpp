@@ -22,6 +22,10 @@ void Call::startIncoming(const sip_s *sip) {
     leg.received.date = headerText(sip->sip_date);
     leg.received.contact = headerText(sip->sip_contact);
     leg.invite = bodyOf(sip);
+    m_security.callId = leg.received.callId;
+    if (auto from = parseNameAddr(leg.received.from)) {
+        m_security.callerTag = from->tag;
+    }
     if (auto from = parseNameAddr(leg.received.from)) {
         if (auto aor = crypto::parseAor(from->uri)) {
             m_peer = *aor;
@@ -38,6 +42,9 @@ void Call::startIncoming(const sip_s *sip) {
 
 void Call::judgeCaller() {
     if (m_state != State::Checking) {
+        return;
+    }
+    if (!addressedToThisAccount()) {
         return;
     }
     const crypto::MimeBody &invite = in().invite;
@@ -72,11 +79,23 @@ void Call::judgeCaller() {
             if (!proof) {
                 return fail(std::move(proof).error());
             }
-            return CheckedBody{std::move(proof).value(), std::nullopt};
+            return CheckedBody{std::move(proof).value(), std::nullopt, std::nullopt};
         },
         [this](PeerJudgement judgement) {
             if (m_state != State::Checking) {
                 return;
+            }
+            if (judgement.body) {
+                // A signature that checked out: the same signed INVITE
+                // again (a new Via branch is all a replay needs) is refused.
+                const IdentityHeaders &h = in().received;
+                if (!m_ctx.host.firstSighting(h.from + "\n" + h.callId + "\n" + h.cseq)) {
+                    decide(IdentityVerdict::failedBecause(m_peerAor, IdentityFailure::Replayed,
+                                                          "this signed INVITE (Call-ID " +
+                                                              h.callId + ", CSeq " + h.cseq +
+                                                              ") was received before: a replay"));
+                    return;
+                }
             }
             if (judgement.verdict.verified() && judgement.body) {
                 // Only a device its domain vouches for gets a sealed answer.
@@ -84,6 +103,27 @@ void Call::judgeCaller() {
             }
             decide(judgement.verdict);
         });
+}
+
+bool Call::addressedToThisAccount() {
+    // A proxy must not be able to make this device ring "Verified" for a call
+    // meant for someone else (or replay one addressed elsewhere).
+    std::optional<crypto::Aor> toAor;
+    if (const auto to = parseNameAddr(in().received.to)) {
+        if (auto aor = crypto::parseAor(to->uri)) {
+            toAor = *aor;
+        }
+    }
+    const auto self = crypto::parseAor(m_ctx.host.accountAor());
+    if (toAor && self && toAor->uri() == self->uri()) {
+        return true;
+    }
+    const std::string named = toAor ? toAor->uri() : in().received.to;
+    const std::string reason = "this call is addressed to " + named + ", and this device answers " +
+                               "only for " + m_ctx.host.accountAor();
+    qCWarning(lcSip).noquote() << "call" << m_id << "refused:" << reason.c_str();
+    refuse(CallErrc::IdentityRejected, 404, "Not Found", reason);
+    return false;
 }
 
 void Call::judgeUnsignedCaller(const std::string &reason) {
@@ -154,10 +194,7 @@ void Call::answer() {
         // Not outgoingSdp(): nothing is answered yet, so a failure is a final
         // response (with a Napkin Warning, so the caller does not take it for
         // a plain phone and retry without S/MIME), not a BYE.
-        auto sealed = m_identity && m_security.peerDevice
-                          ? sealSdp(sdp, *m_security.peerDevice, *m_identity)
-                          : SecureBodyResult<crypto::MimeBody>(fail(SecureBodyError{
-                                IdentityFailure::Internal, "no certificate to seal the offer to"}));
+        auto sealed = seal(sdp, nullptr);
         if (!sealed) {
             refuse(CallErrc::Local, 500, "Cannot Seal Answer",
                    "cannot seal the offer: " + sealed.error().message);
@@ -184,7 +221,7 @@ void Call::onAck(const sip_s *sip) {
         return; // the ACK of a re-INVITE's 200
     }
     if (offerIsOurs()) {
-        auto answer = incomingSdp(bodyOf(sip), "the ACK");
+        auto answer = incomingSdp(bodyOf(sip), "the ACK", true);
         if (!answer) {
             return;
         }

@@ -88,6 +88,10 @@ void Call::startOutgoing(const std::string &target, const std::string &requestUr
     leg.sent.from = m_ctx.host.fromHeader(randomToken(8));
     leg.sent.to = "<" + m_peerAor + ">";
     leg.sent.callId = randomToken(16) + "@napkin";
+    m_security.callId = leg.sent.callId;
+    if (auto from = parseNameAddr(leg.sent.from)) {
+        m_security.callerTag = from->tag;
+    }
     leg.sent.contact = m_ctx.host.contact();
     sendInvite(false, randomCseq(), {});
 }
@@ -310,15 +314,20 @@ void Call::handleAnswer() {
     auto identity = m_identity;
     auto peer = *m_peer;
     const auto now = Clock::now();
+    const BodyBinding expected = expectedBinding(false); // the callee's first offer
     m_peerCheck->judge(
         answer,
-        [answer, peer, identity,
-         now](std::span<const crypto::Certificate> set) -> SecureBodyResult<CheckedBody> {
+        [answer, peer, identity, now,
+         expected](std::span<const crypto::Certificate> set) -> SecureBodyResult<CheckedBody> {
             auto opened = openSdp(answer, peer, set, *identity, now);
             if (!opened) {
                 return fail(std::move(opened).error());
             }
-            return CheckedBody{std::move(opened->signer), std::move(opened->sdp)};
+            if (auto bound = checkBinding(opened->binding, expected, 0); !bound) {
+                return fail(std::move(bound).error());
+            }
+            return CheckedBody{std::move(opened->signer), std::move(opened->sdp),
+                               std::move(opened->binding)};
         },
         [this](PeerJudgement judgement) {
             std::optional<std::string> sdp;
@@ -326,6 +335,7 @@ void Call::handleAnswer() {
                 // The device that sealed its offer to us: the dialog's bodies
                 // are sealed to it and must be signed by it.
                 m_security.peerDevice = judgement.body->signer.certificate;
+                m_security.receivedBodies = judgement.body->binding->sequence;
                 sdp = std::move(judgement.body->sdp);
             }
             finishAnswer(judgement.verdict, std::move(sdp));
@@ -417,7 +427,7 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
             failCall(CallErrc::MediaFailed, answer.error().message);
             return;
         }
-        auto body = outgoingSdp(*answer);
+        auto body = outgoingSdp(*answer, &*sdp);
         if (!body) {
             sendAck();
             return; // failCall done

@@ -26,6 +26,8 @@ std::string_view identityFailureName(IdentityFailure failure) {
         return "decrypt-failed";
     case IdentityFailure::CertificatesUnavailable:
         return "certificates-unavailable";
+    case IdentityFailure::Replayed:
+        return "replayed";
     case IdentityFailure::StrippedSignature:
         return "stripped-signature";
     case IdentityFailure::Internal:

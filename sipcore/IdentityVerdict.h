@@ -22,6 +22,7 @@ enum class IdentityFailure {
     NotForThisDevice,        ///< encrypted, but not to this device's key
     DecryptFailed,           ///< the encrypted part does not decrypt
     CertificatesUnavailable, ///< the peer's domain has a service but it failed to answer properly
+    Replayed,                ///< a signed request already received (a replay)
     StrippedSignature, ///< unsigned, though the address is known to sign (its domain publishes
                        ///< certificates for it, or this device saw it verified before)
     Internal,          ///< a local failure (signing, encryption)

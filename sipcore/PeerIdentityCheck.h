@@ -35,7 +35,8 @@ namespace napkin::sip {
 /// What a body check proved: its signer, and the SDP it carried (sealed bodies).
 struct CheckedBody {
     SignerProof signer;
-    std::optional<std::string> sdp; ///< decrypted: never log it
+    std::optional<std::string> sdp;     ///< decrypted: never log it
+    std::optional<BodyBinding> binding; ///< a sealed body's, once checked
 };
 
 /// The outcome of a judgement: the verdict, and the checked body when the

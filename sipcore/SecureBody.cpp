@@ -1,9 +1,13 @@
 #include "sipcore/SecureBody.h"
 
+#include "crypto/Encoding.h"
 #include "crypto/Mime.h"
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
+
+#include <map>
 
 namespace napkin::sip {
 
@@ -54,6 +58,24 @@ SecureBodyError fromCrypto(const crypto::CryptoError &error, std::string_view co
 }
 
 /// Signature and certificate checks shared by the identity body and sealed SDP.
+Result<void, SecureBodyError> checkSigningTime(const std::optional<crypto::SystemTime> &when,
+                                               std::chrono::system_clock::time_point now) {
+    if (!when) {
+        // Without it nothing bounds how long the body may be replayed.
+        return fail(bodyError(IdentityFailure::DateOutOfRange,
+                              "the signature carries no signing time, so its freshness "
+                              "cannot be checked"));
+    }
+    const auto skew = *when > now ? *when - now : now - *when;
+    if (skew > kSignatureWindow) {
+        const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(skew).count();
+        return fail(bodyError(IdentityFailure::DateOutOfRange,
+                              "the body was signed " + std::to_string(minutes) +
+                                  " minutes away from this device's clock (a replay?)"));
+    }
+    return {};
+}
+
 SecureBodyResult<crypto::VerifiedContent>
 verifySigned(const crypto::MimeBody &body, const crypto::Aor &claimed,
              std::span<const crypto::Certificate> publishedSet,
@@ -68,22 +90,85 @@ verifySigned(const crypto::MimeBody &body, const crypto::Aor &claimed,
         return fail(
             fromCrypto(named.error(), "the signer does not belong to " + claimed.uri() + ": "));
     }
+    if (auto fresh = checkSigningTime(verified->signingTime, now); !fresh) {
+        return fail(std::move(fresh).error());
+    }
     return std::move(verified).value();
 }
 
-Result<void, SecureBodyError> checkSigningTime(const std::optional<crypto::SystemTime> &when,
-                                               std::chrono::system_clock::time_point now) {
-    if (!when) {
-        return {};
+constexpr std::string_view kBindingPrefix = "Napkin-Binding-";
+
+std::string formatBinding(const BodyBinding &b) {
+    std::string out;
+    out += std::string(kBindingPrefix) + "Call-ID: " + b.callId + "\r\n";
+    out += std::string(kBindingPrefix) + "Caller-Tag: " + b.callerTag + "\r\n";
+    out += std::string(kBindingPrefix) + "Sender: " + (b.fromCaller ? "caller" : "callee") + "\r\n";
+    out += std::string(kBindingPrefix) + "Sequence: " + std::to_string(b.sequence) + "\r\n";
+    out += std::string(kBindingPrefix) + "Role: " + (b.answer ? "answer" : "offer") + "\r\n";
+    if (b.answer) {
+        out += std::string(kBindingPrefix) + "Offer: " + b.offerDigest + "\r\n";
     }
-    const auto skew = *when > now ? *when - now : now - *when;
-    if (skew > kSignatureWindow) {
-        const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(skew).count();
-        return fail(bodyError(IdentityFailure::DateOutOfRange,
-                              "the body was signed " + std::to_string(minutes) +
-                                  " minutes away from this device's clock (a replay?)"));
+    return out;
+}
+
+/// The binding header lines of a decrypted entity; nullopt when any is
+/// missing or malformed.
+std::optional<BodyBinding> parseBinding(std::string_view entity) {
+    const auto end = entity.find("\r\n\r\n");
+    std::string_view headers = entity.substr(0, end == std::string_view::npos ? 0 : end);
+    std::map<std::string, std::string> fields;
+    while (!headers.empty()) {
+        const auto eol = headers.find("\r\n");
+        std::string_view line = headers.substr(0, eol);
+        headers = eol == std::string_view::npos ? std::string_view() : headers.substr(eol + 2);
+        if (line.substr(0, kBindingPrefix.size()) != kBindingPrefix) {
+            continue;
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) {
+            return std::nullopt;
+        }
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') {
+            value.remove_prefix(1);
+        }
+        if (!fields
+                 .emplace(
+                     std::string(line.substr(kBindingPrefix.size(), colon - kBindingPrefix.size())),
+                     std::string(value))
+                 .second) {
+            return std::nullopt; // twice
+        }
     }
-    return {};
+    BodyBinding b;
+    const auto take = [&](const char *name) -> std::optional<std::string> {
+        auto it = fields.find(name);
+        return it == fields.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    const auto callId = take("Call-ID");
+    const auto tag = take("Caller-Tag");
+    const auto sender = take("Sender");
+    const auto sequence = take("Sequence");
+    const auto role = take("Role");
+    if (!callId || !tag || !sender || !sequence || !role || callId->empty() ||
+        (*sender != "caller" && *sender != "callee") || (*role != "offer" && *role != "answer") ||
+        sequence->empty() || sequence->size() > 9 ||
+        sequence->find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    b.callId = *callId;
+    b.callerTag = *tag;
+    b.fromCaller = *sender == "caller";
+    b.sequence = static_cast<std::uint32_t>(std::stoul(*sequence));
+    b.answer = *role == "answer";
+    if (b.answer) {
+        const auto offer = take("Offer");
+        if (!offer) {
+            return std::nullopt;
+        }
+        b.offerDigest = *offer;
+    }
+    return b;
 }
 
 IdentityFailure aibFailure(AibErrc code) {
@@ -121,6 +206,41 @@ BodyKind classifyBody(std::string_view contentType, std::size_t size) {
     return BodyKind::Other;
 }
 
+Result<void, SecureBodyError> checkBinding(const std::optional<BodyBinding> &received,
+                                           const BodyBinding &expected,
+                                           std::uint32_t lastSequence) {
+    if (!received) {
+        return fail(
+            bodyError(IdentityFailure::HeaderMismatch, "the sealed body is not bound to any call"));
+    }
+    if (received->callId != expected.callId || received->callerTag != expected.callerTag) {
+        return fail(bodyError(IdentityFailure::HeaderMismatch,
+                              "the sealed body belongs to another call (Call-ID " +
+                                  received->callId + ")"));
+    }
+    if (received->fromCaller != expected.fromCaller) {
+        return fail(bodyError(IdentityFailure::HeaderMismatch,
+                              "the sealed body was sent the other way in this call"));
+    }
+    if (received->answer != expected.answer) {
+        return fail(bodyError(IdentityFailure::HeaderMismatch,
+                              std::string("the sealed body is an ") +
+                                  (received->answer ? "answer" : "offer") + " where an " +
+                                  (expected.answer ? "answer" : "offer") + " was due"));
+    }
+    if (received->sequence <= lastSequence) {
+        return fail(bodyError(IdentityFailure::Replayed,
+                              "the sealed body is an earlier one of this call (number " +
+                                  std::to_string(received->sequence) + ", already at " +
+                                  std::to_string(lastSequence) + "): a replay"));
+    }
+    if (expected.answer && received->offerDigest != expected.offerDigest) {
+        return fail(bodyError(IdentityFailure::Replayed,
+                              "the sealed answer answers another offer than this device's"));
+    }
+    return {};
+}
+
 SecureBodyResult<crypto::MimeBody> signIdentityBody(const IdentityHeaders &headers,
                                                     const crypto::DeviceIdentity &self) {
     const std::string entity = buildIdentityBody(headers);
@@ -150,10 +270,17 @@ SecureBodyResult<SignerProof> verifyIdentityBody(const crypto::MimeBody &body,
     return SignerProof{verified->signer, verified->signingTime};
 }
 
+std::string sdpDigest(std::string_view sdp) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char *>(sdp.data()), sdp.size(), digest);
+    return "sha256:" + crypto::toHex(crypto::ByteView(digest, sizeof digest));
+}
+
 SecureBodyResult<crypto::MimeBody> sealSdp(std::string_view sdp,
                                            const crypto::Certificate &recipient,
-                                           const crypto::DeviceIdentity &self) {
-    std::string inner = "Content-Type: application/sdp\r\n\r\n";
+                                           const crypto::DeviceIdentity &self,
+                                           const BodyBinding &binding) {
+    std::string inner = "Content-Type: application/sdp\r\n" + formatBinding(binding) + "\r\n";
     inner += sdp;
     const crypto::Certificate recipients[] = {recipient};
     auto encrypted = crypto::smimeEncrypt(asBytes(inner), recipients);
@@ -187,9 +314,6 @@ SecureBodyResult<OpenedSdp> openSdp(const crypto::MimeBody &body, const crypto::
                                   ", not by the device this call is with (" +
                                   expectedSigner->fingerprint() + ")"));
     }
-    if (auto fresh = checkSigningTime(verified->signingTime, now); !fresh) {
-        return fail(std::move(fresh).error());
-    }
     auto envelope = crypto::mimeBodyFromEntity(verified->entity);
     if (!envelope) {
         return fail(fromCrypto(envelope.error(), "the signed part: "));
@@ -213,7 +337,8 @@ SecureBodyResult<OpenedSdp> openSdp(const crypto::MimeBody &body, const crypto::
                                                               " (or empty), not application/sdp"));
     }
     return OpenedSdp{std::string(asText(inner->body)),
-                     SignerProof{verified->signer, verified->signingTime}};
+                     SignerProof{verified->signer, verified->signingTime},
+                     parseBinding(asText(*plain))};
 }
 
 std::optional<crypto::Certificate> claimedSigner(const crypto::MimeBody &body) {

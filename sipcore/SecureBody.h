@@ -66,17 +66,45 @@ verifyIdentityBody(const crypto::MimeBody &body, const IdentityHeaders &actual,
                    const crypto::Aor &claimed, std::span<const crypto::Certificate> publishedSet,
                    std::chrono::system_clock::time_point now);
 
-/// A 200 OK / ACK / re-INVITE body: the SDP encrypted to `recipient` (the
-/// peer device's certificate), then signed with `self`.
+/// What a sealed body is bound to. It travels as header lines of the
+/// encrypted application/sdp entity, so it is signed and encrypted with the
+/// SDP: the dialog, the side that sent it, its place in that side's run of
+/// offers and answers, and for an answer the offer it answers. A body lifted
+/// from another call, the other direction or an earlier exchange does not fit.
+struct BodyBinding {
+    std::string callId;
+    std::string callerTag;      ///< the From tag of the dialog's INVITE
+    bool fromCaller = false;    ///< sent by the side that placed the call
+    std::uint32_t sequence = 0; ///< 1, 2, ... for each body one side seals in a dialog
+    bool answer = false;        ///< an answer; else an offer
+    std::string offerDigest;    ///< an answer's: sdpDigest() of the offer it answers
+};
+
+/// "sha256:" and the hex SHA-256 of an SDP, for BodyBinding::offerDigest.
+[[nodiscard]] std::string sdpDigest(std::string_view sdp);
+
+/// A 200 OK / ACK / re-INVITE body: the SDP and its `binding` encrypted to
+/// `recipient` (the peer device's certificate), then signed with `self`.
 [[nodiscard]] SecureBodyResult<crypto::MimeBody> sealSdp(std::string_view sdp,
                                                          const crypto::Certificate &recipient,
-                                                         const crypto::DeviceIdentity &self);
+                                                         const crypto::DeviceIdentity &self,
+                                                         const BodyBinding &binding);
 
 /// A body sealed with sealSdp(), checked and opened.
 struct OpenedSdp {
     std::string sdp; ///< decrypted: never log it
     SignerProof signer;
+    std::optional<BodyBinding> binding; ///< absent when the sender bound it to nothing
 };
+
+/// Checks a received binding against `expected` (this dialog, the peer's
+/// side, the role this side waits for, and for an answer the digest of our
+/// offer); `lastSequence` is the highest sequence accepted from the peer so
+/// far. HeaderMismatch for another call, direction or role; Replayed for an
+/// earlier body of this dialog or an answer to another offer.
+[[nodiscard]] Result<void, SecureBodyError> checkBinding(const std::optional<BodyBinding> &received,
+                                                         const BodyBinding &expected,
+                                                         std::uint32_t lastSequence);
 
 /// Verifies a sealed body against `publishedSet` (signer names `peer`,
 /// signing time within kSignatureWindow of `now`), then decrypts it with

@@ -495,6 +495,10 @@ std::string UserAgent::fromHeader(const std::string &tag) const {
     return from + "<" + m_settings.aor + ">;tag=" + tag;
 }
 
+bool UserAgent::firstSighting(const std::string &key) {
+    return m_replays.firstSighting(key, ReplayCache::Clock::now());
+}
+
 bool UserAgent::sawVerified(const std::string &aor) const {
     return m_seen.knowsAddress(aor);
 }

@@ -15,6 +15,7 @@
 #include "sipcore/CallHost.h"
 #include "sipcore/CallPolicy.h"
 #include "sipcore/CertificateSource.h"
+#include "sipcore/ReplayCache.h"
 #include "sipcore/SdpNegotiator.h"
 #include "sipcore/SeenDevices.h"
 
@@ -164,6 +165,8 @@ private:
     [[nodiscard]] IdentityVerdict verifiedDevice(const std::string &aor,
                                                  const crypto::Certificate &device) override;
     [[nodiscard]] bool sawVerified(const std::string &aor) const override;
+    [[nodiscard]] const std::string &accountAor() const override { return m_settings.aor; }
+    [[nodiscard]] bool firstSighting(const std::string &key) override;
     void callEnded(Call *call) override;
     /// Writes agent.pem and cafile.pem into a private directory.
     [[nodiscard]] Result<std::string, UaError> makeTlsDirectory();
@@ -188,6 +191,7 @@ private:
 
     OwnedHandle m_register;
     std::map<nua_handle_s *, CallEntry> m_calls;
+    ReplayCache m_replays{std::chrono::minutes(21), 4096}; ///< both sides of the Date window
     std::unique_ptr<QTemporaryDir> m_tlsDir; ///< generated TLS material, removed on exit
     std::string m_contact;
     Registration m_registration = Registration::None;

@@ -317,6 +317,8 @@ QString CallController::verdictDetailFor(const sip::IdentityVerdict &v) {
         return tr("The certificate service of %1 did not answer properly, so the signature "
                   "could not be checked.")
             .arg(address.section(QLatin1Char('@'), 1));
+    case sip::IdentityFailure::Replayed:
+        return tr("This signed call was already received once: someone replayed it.");
     case sip::IdentityFailure::StrippedSignature:
         return tr("%1 is known to sign its calls, but this call was not signed: someone on the "
                   "path may have removed the signature.")

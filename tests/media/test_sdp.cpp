@@ -285,6 +285,21 @@ private Q_SLOTS:
         QCOMPARE(makeOffer(bad).error().code, MediaErrc::InvalidArgument);
     }
 
+    // A body lifted from another call must not fit by chance: every offer
+    // has its own o= session id and its own a=crypto tags.
+    void offersAreNotPredictable() {
+        auto first = makeOffer(local());
+        auto second = makeOffer(local());
+        QVERIFY(first.ok() && second.ok());
+        QVERIFY(first->sdp.origin.sessionId != second->sdp.origin.sessionId);
+        QVERIFY(first->sdp.media[0].crypto[0].tag != second->sdp.media[0].crypto[0].tag);
+        QVERIFY(first->sdp.media[0].crypto[0].tag != 1u || second->sdp.media[0].crypto[0].tag != 1u);
+        // The answer to the second offer does not fit the first.
+        auto answer = answerOffer(*parseSdp(formatSdp(second->sdp)), local(52000));
+        QVERIFY(answer.ok());
+        QCOMPARE(applyAnswer(*first, answer->sdp).error().code, MediaErrc::AnswerMismatch);
+    }
+
     void answerMismatches() {
         auto offer = makeOffer(local());
         QVERIFY(offer.ok());

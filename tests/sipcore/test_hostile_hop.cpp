@@ -10,11 +10,59 @@
 
 #include "tests/sipcore/SipParty.h"
 #include "tests/support/HostileHop.h"
+#include "tests/support/SipHeaders.h"
+
+#include <QUdpSocket>
 
 using namespace napkin;
 using namespace napkin::sip;
 using namespace napkin::sip::testing;
+using napkin::testing::headerLines;
 using napkin::testing::HostileHop;
+
+namespace {
+
+/// `invite` as a replay from `socket`: the same signed INVITE with only its
+/// (unsigned) Via changed, so the stack takes it for a new transaction.
+QByteArray replayed(const QByteArray &invite, const QUdpSocket &socket, const QByteArray &branch) {
+    QByteArray out;
+    for (const QByteArray &line : invite.left(invite.indexOf("\r\n\r\n")).split('\n')) {
+        if (line.toLower().startsWith("via:")) {
+            out += "Via: SIP/2.0/UDP " + socket.localAddress().toString().toLatin1() + ":" +
+                   QByteArray::number(socket.localPort()) + ";branch=z9hG4bK" + branch + "\r\n";
+        } else {
+            out += line.trimmed() + "\r\n";
+        }
+    }
+    return out + invite.mid(invite.indexOf("\r\n\r\n") + 2);
+}
+
+/// The final response to the replayed INVITE, ACKed (a non-2xx ACK reuses the branch).
+QByteArray awaitFinalAndAck(QUdpSocket &socket, const QByteArray &request, const QHostAddress &to,
+                            quint16 port) {
+    for (int waited = 0; waited < 10000; waited += 20) {
+        while (socket.hasPendingDatagrams()) {
+            QByteArray response(static_cast<qsizetype>(socket.pendingDatagramSize()), '\0');
+            socket.readDatagram(response.data(), response.size());
+            if (!response.startsWith("SIP/2.0 ") || response.mid(8, 1) == "1") {
+                continue;
+            }
+            const QByteArray cseq = headerLines(request, {"cseq"}).trimmed();
+            const QByteArray ack =
+                "ACK " + request.left(request.indexOf("\r\n")).split(' ').value(1) +
+                " SIP/2.0\r\n" + headerLines(request, {"via", "from", "call-id"}) +
+                headerLines(response, {"to"}) +
+                "CSeq: " + cseq.mid(cseq.indexOf(':') + 1).trimmed().split(' ').value(0) +
+                " ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+            socket.writeDatagram(ack, to, port);
+            return response;
+        }
+        QTest::qWait(20);
+    }
+    return {};
+}
+
+} // namespace
 
 Q_DECLARE_METATYPE(HostileHop::Answer)
 
@@ -185,6 +233,60 @@ private Q_SLOTS:
         QVERIFY(!run->hop.sawClearKey());
         QCOMPARE(run->hop.requests("INVITE").size(), 1);
         shutDown(*run->alice);
+    }
+
+    // A recorded signed INVITE sent again (with a new Via branch, all a
+    // replay needs) after the first one was judged: refused as a replay,
+    // although its signature and Date still check out.
+    void replayedInviteIsRefused() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        HostileHop hop; // records alice's signed INVITE
+        QVERIFY(hop.bind().ok());
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        bob.autoAnswer = false;
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", hop.target().toStdString()).ok());
+        hop.serve(HostileHop::Answer::Refuse488, HostileHop::Answer::Refuse488, 10000,
+                  [&alice] { return !alice.ends.empty(); });
+        const QByteArray invite = hop.requests("INVITE").value(0);
+        QVERIFY(invite.contains("multipart/signed"));
+
+        const QString contact = QString::fromStdString(bob.directUri()); // sip:bob@127.0.0.1:P
+        const QHostAddress bobAddress(contact.section(QLatin1Char('@'), 1).section(QLatin1Char(':'), 0, 0));
+        const quint16 bobPort = contact.section(QLatin1Char(':'), 2).toUShort();
+        QUdpSocket attacker;
+        QVERIFY(attacker.bind(QHostAddress::LocalHost, 0));
+
+        // The first copy rings as a verified call; bob declines it.
+        const QByteArray first = replayed(invite, attacker, "replay1");
+        attacker.writeDatagram(first, bobAddress, bobPort);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.verdicts.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Verified);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !bob.incoming.empty() && bob.incoming[0]->state() == Call::State::Ringing, 10000);
+        bob.incoming[0]->hangUp();
+        QVERIFY(awaitFinalAndAck(attacker, first, bobAddress, bobPort).startsWith("SIP/2.0 603"));
+        // Let the stack forget the first transaction (UDP Timer I), so that
+        // only Napkin's own memory can recognise the copy.
+        QTest::qWait(6000);
+
+        const QByteArray second = replayed(invite, attacker, "replay2");
+        attacker.writeDatagram(second, bobAddress, bobPort);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.verdicts.size(), std::size_t(2), 10000);
+        QCOMPARE(bob.verdicts[1].kind, IdentityVerdict::Kind::Failed);
+        QCOMPARE(bob.verdicts[1].failure, IdentityFailure::Replayed);
+        QVERIFY(awaitFinalAndAck(attacker, second, bobAddress, bobPort).startsWith("SIP/2.0 403"));
+        QCOMPARE(bob.states.end() -
+                     std::remove(bob.states.begin(), bob.states.end(), Call::State::Ringing),
+                 1); // only the first copy rang
+        shutDown(alice);
+        shutDown(bob);
     }
 
     void requireEndToEndNeverAsks() {

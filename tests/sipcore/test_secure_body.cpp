@@ -5,6 +5,7 @@
 #include "crypto/DeviceIdentity.h"
 #include "crypto/Mime.h"
 #include "sipcore/SecureBody.h"
+#include "tests/crypto/CryptoTestSupport.h"
 
 #include <QTest>
 
@@ -61,6 +62,16 @@ void rewrite(crypto::MimeBody &body, std::string_view from, std::string_view to)
     body.body.assign(text.begin(), text.end());
 }
 
+/// The callee's first offer in call "c1@x" (caller tag "t1").
+BodyBinding offerBinding() {
+    BodyBinding b;
+    b.callId = "c1@x";
+    b.callerTag = "t1";
+    b.fromCaller = false;
+    b.sequence = 1;
+    return b;
+}
+
 } // namespace
 
 class TestSecureBody : public QObject {
@@ -102,6 +113,33 @@ private Q_SLOTS:
         QVERIFY2(proof.ok(), proof.ok() ? "" : proof.error().message.c_str());
         QVERIFY(proof->certificate == m_alice->certificate);
         QVERIFY(proof->signingTime.has_value());
+    }
+
+    // Without CMS signingTime nothing bounds how long a body may be
+    // replayed: such a signature fails, for the INVITE and for sealed SDP.
+    void signatureWithoutSigningTimeFails() {
+        const auto h = headersAt(m_now);
+        auto body = signIdentityBody(h, *m_alice).value();
+        auto halves = crypto::splitSigned(body);
+        halves.signatureDer = crypto::rawSignature(halves.content, {&*m_alice}, EVP_sha256(),
+                                                   CMS_DETACHED | CMS_NOATTR);
+        const auto stripped = crypto::joinSigned(body, halves);
+        const crypto::Certificate set[] = {m_alice->certificate};
+        auto proof = verifyIdentityBody(stripped, h, aor("sip:alice@a.example"), set, m_now);
+        QVERIFY(!proof);
+        QCOMPARE(proof.error().code, IdentityFailure::DateOutOfRange);
+        QVERIFY2(proof.error().message.find("no signing time") != std::string::npos,
+                 proof.error().message.c_str());
+
+        auto sealed = sealSdp("v=0\r\n", m_alice->certificate, *m_bob, offerBinding()).value();
+        auto sealedHalves = crypto::splitSigned(sealed);
+        sealedHalves.signatureDer = crypto::rawSignature(sealedHalves.content, {&*m_bob},
+                                                         EVP_sha256(), CMS_DETACHED | CMS_NOATTR);
+        const crypto::Certificate bobs[] = {m_bob->certificate};
+        auto opened = openSdp(crypto::joinSigned(sealed, sealedHalves), aor("sip:bob@b.example"),
+                              bobs, *m_alice, m_now);
+        QVERIFY(!opened);
+        QCOMPARE(opened.error().code, IdentityFailure::DateOutOfRange);
     }
 
     void alteredIdentityBodyFails() {
@@ -191,7 +229,7 @@ private Q_SLOTS:
     }
 
     void sealedSdpOpensForTheRecipientOnly() {
-        auto sealed = sealSdp(kSdp, m_bob->certificate, *m_alice);
+        auto sealed = sealSdp(kSdp, m_bob->certificate, *m_alice, offerBinding());
         QVERIFY(sealed.ok());
         QCOMPARE(classifyBody(sealed->contentType, sealed->body.size()), BodyKind::Signed);
         // The SDP is nowhere in the body in clear.
@@ -207,8 +245,101 @@ private Q_SLOTS:
         QCOMPARE(wrong.error().code, IdentityFailure::NotForThisDevice);
     }
 
+    // The binding travels inside the signed, encrypted body and comes out
+    // as it went in.
+    void sealedSdpCarriesItsBinding() {
+        BodyBinding answer = offerBinding();
+        answer.fromCaller = true;
+        answer.answer = true;
+        answer.sequence = 7;
+        answer.offerDigest = sdpDigest("v=0\r\n");
+        auto sealed = sealSdp(kSdp, m_bob->certificate, *m_alice, answer).value();
+        const crypto::Certificate set[] = {m_alice->certificate};
+        auto opened = openSdp(sealed, aor("sip:alice@a.example"), set, *m_bob, m_now);
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        QCOMPARE(opened->sdp, std::string(kSdp)); // the SDP itself is unchanged
+        QVERIFY(opened->binding.has_value());
+        QCOMPARE(opened->binding->callId, std::string("c1@x"));
+        QCOMPARE(opened->binding->callerTag, std::string("t1"));
+        QVERIFY(opened->binding->fromCaller);
+        QVERIFY(opened->binding->answer);
+        QCOMPARE(opened->binding->sequence, 7u);
+        QCOMPARE(opened->binding->offerDigest, sdpDigest("v=0\r\n"));
+    }
+
+    // A body lifted from elsewhere does not fit: each row changes one thing.
+    void bindingMismatches_data() {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<int>("failure");
+        QTest::addColumn<QString>("reasonPart");
+        QTest::newRow("absent") << QStringLiteral("absent") << int(IdentityFailure::HeaderMismatch)
+                                << QStringLiteral("not bound to any call");
+        QTest::newRow("another call")
+            << QStringLiteral("callId") << int(IdentityFailure::HeaderMismatch)
+            << QStringLiteral("another call");
+        QTest::newRow("another caller tag")
+            << QStringLiteral("tag") << int(IdentityFailure::HeaderMismatch)
+            << QStringLiteral("another call");
+        QTest::newRow("the other direction")
+            << QStringLiteral("direction") << int(IdentityFailure::HeaderMismatch)
+            << QStringLiteral("the other way");
+        QTest::newRow("an answer for an offer")
+            << QStringLiteral("role") << int(IdentityFailure::HeaderMismatch)
+            << QStringLiteral("where an offer was due");
+        QTest::newRow("an earlier body")
+            << QStringLiteral("sequence") << int(IdentityFailure::Replayed)
+            << QStringLiteral("earlier one");
+        QTest::newRow("matches") << QStringLiteral("none") << int(IdentityFailure::None)
+                                 << QStringLiteral("");
+    }
+
+    void bindingMismatches() {
+        QFETCH(QString, field);
+        QFETCH(int, failure);
+        QFETCH(QString, reasonPart);
+        BodyBinding expected = offerBinding();
+        std::optional<BodyBinding> got = offerBinding();
+        got->sequence = 3;
+        if (field == QLatin1String("absent")) {
+            got.reset();
+        } else if (field == QLatin1String("callId")) {
+            got->callId = "c2@x";
+        } else if (field == QLatin1String("tag")) {
+            got->callerTag = "t2";
+        } else if (field == QLatin1String("direction")) {
+            got->fromCaller = true;
+        } else if (field == QLatin1String("role")) {
+            got->answer = true;
+        } else if (field == QLatin1String("sequence")) {
+            got->sequence = 2;
+        }
+        auto checked = checkBinding(got, expected, 2);
+        if (failure == int(IdentityFailure::None)) {
+            QVERIFY(checked.ok());
+            return;
+        }
+        QVERIFY(!checked.ok());
+        QCOMPARE(int(checked.error().code), failure);
+        QVERIFY2(QString::fromStdString(checked.error().message).contains(reasonPart),
+                 checked.error().message.c_str());
+    }
+
+    void answerToAnotherOfferIsReplayed() {
+        BodyBinding expected = offerBinding();
+        expected.answer = true;
+        expected.offerDigest = sdpDigest("v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\n");
+        BodyBinding got = expected;
+        got.sequence = 1;
+        got.offerDigest = sdpDigest("v=0\r\no=- 2 1 IN IP4 192.0.2.1\r\n");
+        auto checked = checkBinding(got, expected, 0);
+        QVERIFY(!checked.ok());
+        QCOMPARE(checked.error().code, IdentityFailure::Replayed);
+        got.offerDigest = expected.offerDigest;
+        QVERIFY(checkBinding(got, expected, 0).ok());
+    }
+
     void sealedSdpTamperAndSignerChecks() {
-        auto sealed = sealSdp(kSdp, m_bob->certificate, *m_alice).value();
+        auto sealed = sealSdp(kSdp, m_bob->certificate, *m_alice, offerBinding()).value();
         const crypto::Certificate set[] = {m_alice->certificate};
         const auto alice = aor("sip:alice@a.example");
 

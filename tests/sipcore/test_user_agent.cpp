@@ -243,6 +243,29 @@ private Q_SLOTS:
         shutDown(bob);
     }
 
+    // A signed INVITE for carol delivered to bob's device: refused, it
+    // never rings as "Verified alice" at the wrong person.
+    void misaddressedInviteIsRefused() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_alice->certificate});
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        Party bob(*m_root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:carol@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(alice.ends[0].sipStatus, 404);
+        QVERIFY2(alice.ends[0].reason.find("only for sip:bob@b.example") != std::string::npos,
+                 alice.ends[0].reason.c_str());
+        QVERIFY(bob.verdicts.empty());
+        QVERIFY(std::find(bob.states.begin(), bob.states.end(), Call::State::Ringing) ==
+                bob.states.end());
+        shutDown(alice);
+        shutDown(bob);
+    }
+
     void requireEndToEndRefusesUnsignedCaller() {
         FixedCertificates certs;
         PolicySettings strict;

@@ -76,11 +76,17 @@ QByteArray RawSipPhone::dialogHeaders(const QByteArray &request, const QByteArra
 QByteArray RawSipPhone::okWithPlainOffer(const QByteArray &invite, const QByteArray &toTag) const {
     const QByteArray host = m_socket.localAddress().toString().toLatin1();
     const QByteArray key = QByteArray(30, 'k').toBase64(); // a test key, never used
+    // An answer to a clear offer names the offer's first a=crypto tag (a
+    // random number); an offer of our own starts at 1.
+    QByteArray tag = "1";
+    if (const auto at = invite.indexOf("a=crypto:"); at >= 0) {
+        tag = invite.mid(at + 9, invite.indexOf(' ', at) - at - 9);
+    }
     const QByteArray sdp = "v=0\r\no=- 1 1 IN IP4 " + host + "\r\ns=-\r\nc=IN IP4 " + host +
                            "\r\nt=0 0\r\nm=audio 40100 RTP/SAVP 111\r\n"
                            "a=rtpmap:111 opus/48000/2\r\n"
-                           "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" +
-                           key + "\r\na=sendrecv\r\n";
+                           "a=crypto:" +
+                           tag + " AES_CM_128_HMAC_SHA1_80 inline:" + key + "\r\na=sendrecv\r\n";
     return "SIP/2.0 200 OK\r\n" + dialogHeaders(invite, toTag) +
            "Content-Type: application/sdp\r\nContent-Length: " + QByteArray::number(sdp.size()) +
            "\r\n\r\n" + sdp;
