@@ -293,7 +293,8 @@ private Q_SLOTS:
         QVERIFY(first.ok() && second.ok());
         QVERIFY(first->sdp.origin.sessionId != second->sdp.origin.sessionId);
         QVERIFY(first->sdp.media[0].crypto[0].tag != second->sdp.media[0].crypto[0].tag);
-        QVERIFY(first->sdp.media[0].crypto[0].tag != 1u || second->sdp.media[0].crypto[0].tag != 1u);
+        QVERIFY(first->sdp.media[0].crypto[0].tag != 1u ||
+                second->sdp.media[0].crypto[0].tag != 1u);
         // The answer to the second offer does not fit the first.
         auto answer = answerOffer(*parseSdp(formatSdp(second->sdp)), local(52000));
         QVERIFY(answer.ok());

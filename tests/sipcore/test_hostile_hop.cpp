@@ -258,7 +258,8 @@ private Q_SLOTS:
         QVERIFY(invite.contains("multipart/signed"));
 
         const QString contact = QString::fromStdString(bob.directUri()); // sip:bob@127.0.0.1:P
-        const QHostAddress bobAddress(contact.section(QLatin1Char('@'), 1).section(QLatin1Char(':'), 0, 0));
+        const QHostAddress bobAddress(
+            contact.section(QLatin1Char('@'), 1).section(QLatin1Char(':'), 0, 0));
         const quint16 bobPort = contact.section(QLatin1Char(':'), 2).toUShort();
         QUdpSocket attacker;
         QVERIFY(attacker.bind(QHostAddress::LocalHost, 0));
