@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,17 @@ Result<std::vector<std::uint8_t>, std::string> loadNonceSecret(const std::string
     return secret;
 }
 
+/// Every connection is a descriptor: take the hard open-file limit (the
+/// soft one is often 1024), so that the connection limit can be set by
+/// max_connections rather than by accident.
+void raiseOpenFileLimit() {
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+}
+
 void printSummary(const CertdConfig &config, const PreparedServer &prepared,
                   const std::string &databaseState) {
     std::cout << "configuration OK\n"
@@ -108,6 +120,10 @@ void printSummary(const CertdConfig &config, const PreparedServer &prepared,
               << "  database:      " << describeDatabaseUrl(config.databaseUrl) << " ("
               << databaseState << ")\n"
               << "  threads:       " << config.threads << "\n"
+              << "  connections:   "
+              << (config.maxConnections == 0 ? std::string("as many as the file limit allows")
+                                             : std::to_string(config.maxConnections))
+              << ", " << config.maxConnectionsPerIp << " per address\n"
               << "  policy:        max-age " << config.maxAge << " s, " << config.maxDevices
               << " devices, validity <= " << config.maxValidityDays << " days\n"
               << "  digest nonces: " << prepared.nonceNote << ", lifetime " << config.nonceLifetime
@@ -275,6 +291,9 @@ int runServer(const CertdConfig &config) {
     http.certPem = prepared->certPem;
     http.keyPem = prepared->keyPem;
     http.threads = static_cast<unsigned>(config.threads);
+    http.connectionLimit = static_cast<unsigned>(config.maxConnections);
+    http.perIpConnectionLimit = static_cast<unsigned>(config.maxConnectionsPerIp);
+    raiseOpenFileLimit();
     auto server =
         HttpServer::start(http, service, [&](std::string_view line) { requestLog.line(line); });
     OPENSSL_cleanse(http.keyPem.data(), http.keyPem.size());
@@ -294,7 +313,9 @@ int runServer(const CertdConfig &config) {
     say("napkin-certd: " + prepared->nonceNote);
     say("napkin-certd: listening on https://" + (*server)->address() + " for " + domains +
         " (database " + describeDatabaseUrl(config.databaseUrl) + ", " +
-        std::to_string(config.threads) + " threads)");
+        std::to_string(config.threads) + " threads, at most " +
+        std::to_string((*server)->connectionLimit()) + " connections, " +
+        std::to_string(config.maxConnectionsPerIp) + " per address)");
 
     for (;;) {
         timespec timeout{static_cast<time_t>(kPurgeInterval.count()), 0};
