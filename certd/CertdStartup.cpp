@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <iostream>
@@ -78,6 +79,15 @@ Result<std::vector<std::uint8_t>, std::string> loadNonceSecret(const std::string
             return fail("cannot create the nonce secret file " + path + ": " +
                         std::string(strerror(errno)));
         }
+    }
+    // Review L7: a secret others can read lets them forge nonces and CSRF tokens.
+    struct stat mode {};
+    if (::stat(path.c_str(), &mode) == 0 && (mode.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        char octal[8];
+        std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode.st_mode & 07777));
+        return fail("the nonce secret file " + path + " can be read or written by other users " +
+                    "(mode " + octal + "); run chmod 600 " + path +
+                    " (and give it to certd's user only)");
     }
     auto bytes = crypto::readFileBytes(path, kMaxSecretFile);
     if (!bytes) {
@@ -275,15 +285,17 @@ int runServer(const CertdConfig &config) {
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
+    // Declared before the service and the server so that it outlives both
+    // (lines are flushed last).
+    LineLog requestLog(STDERR_FILENO);
     ServiceOptions options;
+    options.audit = [&requestLog](std::string_view line) { requestLog.line(line); };
     options.domains = config.domains;
     options.maxAge = config.maxAge;
     options.maxDevices = config.maxDevices;
     options.policy.maxValidityDays = config.maxValidityDays;
     CertdService service(std::move(options), **pool,
                          NonceCodec(prepared->nonceSecret, config.nonceLifetime));
-    // Declared before the server so that it outlives it (lines are flushed last).
-    LineLog requestLog(STDERR_FILENO);
 
     HttpServerOptions http;
     http.host = config.listenHost;

@@ -159,6 +159,7 @@ struct HttpServer::RequestContext {
     HttpServer *server = nullptr;
     std::string target;
     std::string method;
+    std::string client; ///< numeric address, for handlers' audit lines
     std::int64_t startUs = 0;
     bool headersSeen = false;
     bool hasBody = false;
@@ -464,11 +465,15 @@ bool HttpServer::queue(MHD_Connection *connection, RequestContext &ctx,
 bool HttpServer::handleAccess(MHD_Connection *connection, const char *method,
                               const char *uploadData, std::size_t *uploadDataSize,
                               RequestContext &ctx) {
+    if (!ctx.headersSeen) {
+        ctx.client = clientAddress(connection);
+    }
     MhdHeaders headers(connection);
     HttpRequest request;
     request.method = method;
     request.target = ctx.target;
     splitTarget(request.target, request.path, request.query);
+    request.clientAddress = ctx.client;
     request.headers = &headers;
 
     if (!ctx.headersSeen) {

@@ -256,6 +256,22 @@ class TestCertdFlood : public QObject {
         return probe;
     }
 
+    /// Once the flood is closed: certd's CPU falls to near idle, GETs are
+    /// answered at once, and it stops cleanly.
+    static void expectIdleAndServingAfterwards(CertdInstance &certd) {
+        QTest::qSleep(1500); // let certd notice the closed sockets
+        const double cpuAfter = cpuPercentOver(certd.process().pid(), 3000);
+        Probe after = probeFor(certd, 2000);
+        qInfo("after the flood: certd CPU %.1f %%, GETs %d answered, worst %lld ms", cpuAfter,
+              after.answered, after.worstMs);
+        QVERIFY2(after.failed == 0, qPrintable(after.firstFailure));
+        QVERIFY2(after.worstMs < 2000, qPrintable(QString::number(after.worstMs)));
+        QVERIFY2(cpuAfter >= 0 && cpuAfter < 10,
+                 qPrintable(QStringLiteral("certd uses %1 % CPU after the flood").arg(cpuAfter)));
+        const ProcessExit e = certd.stop();
+        QVERIFY2(e.normal && e.code == 0, qPrintable(certd.process().logTail()));
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         // Every flood connection is a descriptor here, and certd inherits the limit.
@@ -304,18 +320,7 @@ private Q_SLOTS:
                                 .arg(std::max(during.worstMs, laterDuring.worstMs))));
         // certd cuts connections that send no complete request within 5 s.
         QVERIFY2(cut >= m_floodSize / 2, qPrintable(QStringLiteral("only %1 cut").arg(cut)));
-
-        QTest::qSleep(1500); // let certd notice the closed sockets
-        const double cpuAfter = cpuPercentOver(pid, 3000);
-        Probe after = probeFor(*certd, 2000);
-        qInfo("after the flood: certd CPU %.1f %%, GETs %d answered, worst %lld ms", cpuAfter,
-              after.answered, after.worstMs);
-        QVERIFY2(after.failed == 0, qPrintable(after.firstFailure));
-        QVERIFY2(after.worstMs < 2000, qPrintable(QString::number(after.worstMs)));
-        QVERIFY2(cpuAfter >= 0 && cpuAfter < 10,
-                 qPrintable(QStringLiteral("certd uses %1 % CPU after the flood").arg(cpuAfter)));
-        const ProcessExit e = certd->stop();
-        QVERIFY2(e.normal && e.code == 0, qPrintable(certd->process().logTail()));
+        expectIdleAndServingAfterwards(*certd);
     }
 
     // The report: more idle connections than certd's connection limit, from
@@ -328,7 +333,6 @@ private Q_SLOTS:
                                 {QStringLiteral("--max-connections"), QString::number(kLimit)});
         QVERIFY2(certd, "certd did not start or enrol");
         QVERIFY(certd->process().stderrText().contains(QStringLiteral("at most 1000 connections")));
-        const qint64 pid = certd->process().pid();
         {
             Flood flood(certd->config().listen, kLimit + kLimit / 2, /*keepUp=*/false);
             QTest::qSleep(500);
@@ -343,17 +347,7 @@ private Q_SLOTS:
             QVERIFY2(during.failed == 0, qPrintable(during.firstFailure));
             QVERIFY2(during.worstMs < 9000, qPrintable(QString::number(during.worstMs)));
         }
-        QTest::qSleep(1500);
-        const double cpuAfter = cpuPercentOver(pid, 3000);
-        Probe after = probeFor(*certd, 2000);
-        qInfo("after: certd CPU %.1f %%, GETs %d answered, worst %lld ms", cpuAfter, after.answered,
-              after.worstMs);
-        QVERIFY2(after.failed == 0, qPrintable(after.firstFailure));
-        QVERIFY2(after.worstMs < 2000, qPrintable(QString::number(after.worstMs)));
-        QVERIFY2(cpuAfter >= 0 && cpuAfter < 10,
-                 qPrintable(QStringLiteral("certd uses %1 % CPU after the flood").arg(cpuAfter)));
-        const ProcessExit e = certd->stop();
-        QVERIFY2(e.normal && e.code == 0, qPrintable(certd->process().logTail()));
+        expectIdleAndServingAfterwards(*certd);
     }
 };
 
