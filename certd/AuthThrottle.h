@@ -8,7 +8,7 @@
 // addresses that have failed recently, so an attacker cannot lock the real
 // user out from elsewhere; every address still has its own lock. A key is
 // forgotten kForget after its last failure; a success clears the user's
-// count (not the address's).
+// count (not the address's). An IPv6 address counts as its /64.
 
 #include <cstdint>
 #include <mutex>
@@ -36,6 +36,9 @@ public:
 
     /// How long a key with `failures` failures is locked after the last one.
     [[nodiscard]] static std::int64_t lockFor(int failures);
+    /// What an address is counted as: itself for IPv4, its /64 for IPv6 (one
+    /// client usually has a whole /64).
+    [[nodiscard]] static std::string addressKey(std::string_view address);
 
 private:
     struct Entry {

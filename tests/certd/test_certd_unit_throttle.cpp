@@ -30,6 +30,24 @@ private Q_SLOTS:
         QCOMPARE(qint64(AuthThrottle::lockFor(failures)), lock);
     }
 
+    void addressKeys_data() {
+        QTest::addColumn<QString>("address");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("IPv4") << "192.0.2.7"
+                              << "192.0.2.7";
+        QTest::newRow("IPv6 /64") << "2001:db8:1:2:aaaa:bbbb:cccc:dddd"
+                                  << "2001:db8:1:2::/64";
+        QTest::newRow("IPv6 same /64") << "2001:db8:1:2::1"
+                                       << "2001:db8:1:2::/64";
+        QTest::newRow("unknown") << "-"
+                                 << "-";
+    }
+    void addressKeys() {
+        QFETCH(QString, address);
+        QFETCH(QString, key);
+        QCOMPARE(QString::fromStdString(AuthThrottle::addressKey(address.toStdString())), key);
+    }
+
     void userAndAddressLocks() {
         AuthThrottle t;
         const std::int64_t now = 1000;
