@@ -66,6 +66,8 @@ constexpr Setter kSettings[] = {
     {"server", "tls_cert", "--tls-cert"},
     {"server", "tls_key", "--tls-key"},
     {"server", "threads", "--threads"},
+    {"server", "max_connections", "--max-connections"},
+    {"server", "max_connections_per_ip", "--max-connections-per-ip"},
     {"database", "url", "--db"},
     {"policy", "max_age", "--max-age"},
     {"policy", "max_devices", "--max-devices"},
@@ -131,6 +133,10 @@ ConfigResult<void> apply(CertdConfig &config, std::string_view flag, const std::
         config.nonceSecretFile = path(value);
     } else if (flag == "--threads") {
         return number(config.threads, 1, 256);
+    } else if (flag == "--max-connections") {
+        return number(config.maxConnections, 0, 1000000);
+    } else if (flag == "--max-connections-per-ip") {
+        return number(config.maxConnectionsPerIp, 1, 1000000);
     } else if (flag == "--max-age") {
         return number(config.maxAge, 0, 365 * 86400);
     } else if (flag == "--max-devices") {
@@ -358,6 +364,10 @@ Server options (each overrides the same setting of the --config file):
   --tls-cert FILE          PEM certificate (chain) of this server. INI: tls_cert.
   --tls-key FILE           PEM private key matching it. INI: tls_key.
   --threads N              worker threads (default: one per CPU). INI: threads.
+  --max-connections N      simultaneous connections (default 0: as many as the
+                           open-file limit allows, at most 10000). INI: max_connections.
+  --max-connections-per-ip N  simultaneous connections from one address (default 32).
+                           INI: max_connections_per_ip.
   --db URL                 sqlite:PATH (created with its tables on first start) or a
                            libpq URI postgresql://USER@HOST:PORT/DB (password through
                            PGPASSFILE or PGPASSWORD, never on the command line).

@@ -25,6 +25,9 @@ struct CertdConfig {
     std::optional<std::string> nonceSecretFile;
     int nonceLifetime = 300;
     int threads = 0; ///< 0: one per CPU
+    /// Simultaneous connections; 0: as many as the open-file limit allows, at most 10000.
+    int maxConnections = 0;
+    int maxConnectionsPerIp = 32;
 
     bool checkConfig = false;
     bool help = false;

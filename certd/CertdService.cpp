@@ -135,7 +135,7 @@ std::string mediaType(std::string_view contentType) {
 }
 
 CertdService::CertdService(ServiceOptions options, CertStorePool &pool, NonceCodec nonces)
-    : m_options(std::move(options)), m_pool(pool), m_auth(std::move(nonces)) {
+    : m_options(std::move(options)), m_pool(pool), m_auth(std::move(nonces), m_options.audit) {
     if (!m_options.clock) {
         m_options.clock = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
     }
@@ -357,8 +357,13 @@ HttpResponse CertdService::finishEnrol(const HttpRequest &request, RequestState 
             aor.address() + " already has " + std::to_string(m_options.maxDevices) +
                 " devices; revoke one first (DELETE with its fingerprint, or /devices)");
     }
+    const bool created = result->outcome == EnrolOutcome::Created;
+    m_auth.audit(created ? "enrol" : "replace", {{"user", aor.address()},
+                                                 {"ip", request.clientAddress},
+                                                 {"fingerprint", device.fingerprint},
+                                                 {"instance", device.instanceUrn.value_or("")}});
     HttpResponse response;
-    response.status = result->outcome == EnrolOutcome::Created ? 201 : 200;
+    response.status = created ? 201 : 200;
     response.contentType = "application/json";
     response.body = devicesJson(device.fingerprint, result->fingerprints.size());
     response.addHeader("ETag", certSetEtag(result->fingerprints));
@@ -403,6 +408,10 @@ HttpResponse CertdService::revokeByQuery(const HttpRequest &request) {
                                      "no certificate " + *query->fingerprint + " is enrolled for " +
                                          aor.address());
     }
+    m_auth.audit("revoke", {{"user", aor.address()},
+                            {"ip", request.clientAddress},
+                            {"fingerprint", *query->fingerprint},
+                            {"via", "delete"}});
     HttpResponse response;
     response.status = 200;
     response.contentType = "application/json";

@@ -23,6 +23,8 @@ struct ServiceOptions {
     std::size_t maxBodySize = 16 * 1024;
     /// Unix time; the system clock unless a test sets it.
     std::function<std::int64_t()> clock;
+    /// Where audit lines go (enrolments, revocations, failed authentications).
+    AuditSink audit;
 };
 
 class CertdService final : public RequestHandler {

@@ -11,10 +11,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <iostream>
@@ -78,6 +80,15 @@ Result<std::vector<std::uint8_t>, std::string> loadNonceSecret(const std::string
                         std::string(strerror(errno)));
         }
     }
+    // Review L7: a secret others can read lets them forge nonces and CSRF tokens.
+    struct stat mode {};
+    if (::stat(path.c_str(), &mode) == 0 && (mode.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        char octal[8];
+        std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode.st_mode & 07777));
+        return fail("the nonce secret file " + path + " can be read or written by other users " +
+                    "(mode " + octal + "); run chmod 600 " + path +
+                    " (and give it to certd's user only)");
+    }
     auto bytes = crypto::readFileBytes(path, kMaxSecretFile);
     if (!bytes) {
         return fail("cannot read the nonce secret file " + path + ": " + bytes.error().message);
@@ -96,6 +107,17 @@ Result<std::vector<std::uint8_t>, std::string> loadNonceSecret(const std::string
     return secret;
 }
 
+/// Every connection is a descriptor: take the hard open-file limit (the
+/// soft one is often 1024), so that the connection limit can be set by
+/// max_connections rather than by accident.
+void raiseOpenFileLimit() {
+    rlimit files{};
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+}
+
 void printSummary(const CertdConfig &config, const PreparedServer &prepared,
                   const std::string &databaseState) {
     std::cout << "configuration OK\n"
@@ -108,6 +130,10 @@ void printSummary(const CertdConfig &config, const PreparedServer &prepared,
               << "  database:      " << describeDatabaseUrl(config.databaseUrl) << " ("
               << databaseState << ")\n"
               << "  threads:       " << config.threads << "\n"
+              << "  connections:   "
+              << (config.maxConnections == 0 ? std::string("as many as the file limit allows")
+                                             : std::to_string(config.maxConnections))
+              << ", " << config.maxConnectionsPerIp << " per address\n"
               << "  policy:        max-age " << config.maxAge << " s, " << config.maxDevices
               << " devices, validity <= " << config.maxValidityDays << " days\n"
               << "  digest nonces: " << prepared.nonceNote << ", lifetime " << config.nonceLifetime
@@ -259,15 +285,17 @@ int runServer(const CertdConfig &config) {
     pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 
+    // Declared before the service and the server so that it outlives both
+    // (lines are flushed last).
+    LineLog requestLog(STDERR_FILENO);
     ServiceOptions options;
+    options.audit = [&requestLog](std::string_view line) { requestLog.line(line); };
     options.domains = config.domains;
     options.maxAge = config.maxAge;
     options.maxDevices = config.maxDevices;
     options.policy.maxValidityDays = config.maxValidityDays;
     CertdService service(std::move(options), **pool,
                          NonceCodec(prepared->nonceSecret, config.nonceLifetime));
-    // Declared before the server so that it outlives it (lines are flushed last).
-    LineLog requestLog(STDERR_FILENO);
 
     HttpServerOptions http;
     http.host = config.listenHost;
@@ -275,6 +303,9 @@ int runServer(const CertdConfig &config) {
     http.certPem = prepared->certPem;
     http.keyPem = prepared->keyPem;
     http.threads = static_cast<unsigned>(config.threads);
+    http.connectionLimit = static_cast<unsigned>(config.maxConnections);
+    http.perIpConnectionLimit = static_cast<unsigned>(config.maxConnectionsPerIp);
+    raiseOpenFileLimit();
     auto server =
         HttpServer::start(http, service, [&](std::string_view line) { requestLog.line(line); });
     OPENSSL_cleanse(http.keyPem.data(), http.keyPem.size());
@@ -294,7 +325,9 @@ int runServer(const CertdConfig &config) {
     say("napkin-certd: " + prepared->nonceNote);
     say("napkin-certd: listening on https://" + (*server)->address() + " for " + domains +
         " (database " + describeDatabaseUrl(config.databaseUrl) + ", " +
-        std::to_string(config.threads) + " threads)");
+        std::to_string(config.threads) + " threads, at most " +
+        std::to_string((*server)->connectionLimit()) + " connections, " +
+        std::to_string(config.maxConnectionsPerIp) + " per address)");
 
     for (;;) {
         timespec timeout{static_cast<time_t>(kPurgeInterval.count()), 0};

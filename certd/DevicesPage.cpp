@@ -224,6 +224,12 @@ HttpResponse CertdService::finishFormRevoke(const HttpRequest &request, RequestS
     if (!remaining) {
         return storeFailure(remaining.error());
     }
+    if (remaining.value()) {
+        m_auth.audit("revoke", {{"user", user.username + "@" + user.domain},
+                                {"ip", request.clientAddress},
+                                {"fingerprint", *normalised},
+                                {"via", "devices-page"}});
+    }
     // Revoked now or already gone: either way the list shows the truth.
     HttpResponse response = htmlResponse(
         303, "<!DOCTYPE html><html><body><p><a href=\"/devices\">Back to your devices</a></p>"

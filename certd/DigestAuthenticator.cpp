@@ -14,6 +14,14 @@ HttpResponse storeFailure(const StoreError &error) {
     return response;
 }
 
+void DigestAuthenticator::audit(
+    std::string_view event,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> fields) const {
+    if (m_audit) {
+        m_audit(auditLine(event, fields));
+    }
+}
+
 HttpResponse DigestAuthenticator::challenge(std::string_view realm, bool stale, Problem problem,
                                             std::int64_t now) const {
     auto response = HttpResponse::problem(problem);
@@ -69,36 +77,66 @@ DigestAuthenticator::authenticate(const HttpRequest &request, std::string_view r
     // "bob" in realm b.example, or "bob@b.example" (Kamailio's ha1b form).
     std::string user = creds.username;
     bool atForm = false;
+    bool ourRealm = true;
     if (auto at = user.rfind('@'); at != std::string::npos) {
-        if (user.substr(at + 1) != realm) {
-            return refuse("wrong user name or password");
+        ourRealm = user.substr(at + 1) == realm;
+        if (ourRealm) {
+            user.erase(at);
+            atForm = true;
         }
-        user.erase(at);
-        atForm = true;
     }
-    auto stored = store.credentials(user, realm);
-    if (!stored) {
-        return fail(storeFailure(stored.error()));
+    // Counted as "bob@b.example" whichever form the client used.
+    const std::string who = ourRealm ? user + "@" + std::string(realm) : creds.username;
+    const std::string_view address =
+        request.clientAddress.empty() ? std::string_view("-") : request.clientAddress;
+    if (auto wait = m_throttle->retryAfter(who, address, now)) {
+        audit("auth-throttled",
+              {{"user", who}, {"ip", address}, {"retry-after", std::to_string(*wait)}});
+        auto response = HttpResponse::problem(
+            ProblemType::TooManyAttempts,
+            "too many failed authentications for this user or from this address; retry in " +
+                std::to_string(*wait) + " s");
+        response.addHeader("Retry-After", std::to_string(*wait));
+        response.addHeader("Cache-Control", "no-store");
+        return fail(std::move(response));
     }
-    if (!stored.value()) {
-        return refuse("wrong user name or password");
+    std::optional<UserCredentials> secrets;
+    if (ourRealm) {
+        auto stored = store.credentials(user, realm);
+        if (!stored) {
+            return fail(storeFailure(stored.error()));
+        }
+        secrets = std::move(stored).value();
     }
-    const UserCredentials &secrets = **stored;
+    const bool sha256 = creds.algorithm == DigestAlgorithm::Sha256;
     std::string_view ha1;
-    if (creds.algorithm == DigestAlgorithm::Sha256) {
-        if (atForm || !secrets.ha1Sha256) {
-            return refuse("this account has no SHA-256 secret; use MD5 Digest or reset the "
-                          "password with napkin-certd user add");
+    std::string_view reason = "unknown-user";
+    if (secrets) {
+        if (sha256) {
+            ha1 = !atForm && secrets->ha1Sha256 ? std::string_view(*secrets->ha1Sha256)
+                                                : std::string_view();
+        } else {
+            ha1 = atForm ? secrets->ha1b : secrets->ha1;
         }
-        ha1 = *secrets.ha1Sha256;
-    } else {
-        ha1 = atForm ? secrets.ha1b : secrets.ha1;
+        reason = ha1.empty() ? "no-secret-for-algorithm" : "wrong-password";
     }
-    auto expected = computeResponse(creds.algorithm, ha1, creds.nonce, creds.nc, creds.cnonce,
-                                    creds.qop, request.method, creds.uri);
-    if (ha1.empty() || !hexEqualConstantTime(expected, creds.response)) {
-        return refuse("wrong user name or password");
+    // Hash against a stand-in when there is no secret to check, so that an
+    // unknown user costs the same as a wrong password.
+    static const std::string kStandIn(64, '0');
+    auto expected = computeResponse(
+        creds.algorithm, ha1.empty() ? std::string_view(kStandIn).substr(0, sha256 ? 64 : 32) : ha1,
+        creds.nonce, creds.nc, creds.cnonce, creds.qop, request.method, creds.uri);
+    const bool matches = hexEqualConstantTime(expected, creds.response);
+    if (ha1.empty() || !matches) {
+        auto lock = m_throttle->failed(who, address, now);
+        audit("auth-failed", {{"user", who},
+                              {"ip", address},
+                              {"reason", reason},
+                              {"method", request.method},
+                              {"lock", std::to_string(lock)}});
+        return refuse(std::string(kWrongCredentials));
     }
+    m_throttle->succeeded(who);
     // Only a verified request spends its (nonce, nc), so nobody else can burn them.
     auto fresh =
         store.recordNonceUse(creds.nonce, creds.nonceCount(), issuedAt + m_nonces.lifetime() + 60);

@@ -28,6 +28,7 @@ struct HttpRequest {
     std::string_view path;   ///< target up to '?'
     std::string_view query;  ///< target after '?', empty when none
     std::string_view body;
+    std::string_view clientAddress; ///< the client's numeric IP address; empty when unknown
     const HeaderSource *headers = nullptr;
 
     [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const {

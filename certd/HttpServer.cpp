@@ -6,10 +6,12 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdarg>
@@ -123,6 +125,24 @@ void holdNextRecord(MHD_Connection *connection) {
     }
 }
 
+/// The connection limit, within what the open-file limit leaves after the
+/// descriptors certd needs besides connections (database, epoll and
+/// inter-thread pipes per worker, logs). At the file limit accept() fails
+/// with EMFILE, and a libmicrohttpd worker that has no connection of its own
+/// then retries at once, forever.
+unsigned effectiveConnectionLimit(const HttpServerOptions &options) {
+    rlimit files{};
+    std::uint64_t room = kMaxAutoConnections;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+        const std::uint64_t reserve = 64 + 8 * static_cast<std::uint64_t>(options.threads);
+        room = files.rlim_cur > reserve + 16 ? files.rlim_cur - reserve : 16;
+    }
+    std::uint64_t wanted = options.connectionLimit != 0
+                               ? options.connectionLimit
+                               : std::min<std::uint64_t>(kMaxAutoConnections, room);
+    return static_cast<unsigned>(std::min(wanted, room));
+}
+
 } // namespace
 
 /// Per connection, for the reaper.
@@ -130,6 +150,7 @@ struct HttpServer::ConnectionEntry {
     int fd = -1;
     std::atomic<std::int64_t> phaseStartMs{0}; ///< connection opened / last response done
     std::atomic<std::int64_t> headersAtMs{0};  ///< 0 while waiting for headers
+    std::atomic<bool> requestSeen{false};      ///< the first request's headers arrived
     std::atomic<bool> reaped{false};
 };
 
@@ -138,6 +159,7 @@ struct HttpServer::RequestContext {
     HttpServer *server = nullptr;
     std::string target;
     std::string method;
+    std::string client; ///< numeric address, for handlers' audit lines
     std::int64_t startUs = 0;
     bool headersSeen = false;
     bool hasBody = false;
@@ -353,8 +375,14 @@ HttpServer::start(const HttpServerOptions &options, RequestHandler &handler, Log
     const char *priorities = server->m_options.priorities.empty()
                                  ? kDefaultTlsPriorities
                                  : server->m_options.priorities.c_str();
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                     MHD_USE_TURBO;
+    // No MHD_USE_TURBO: with it libmicrohttpd 0.9.75 skips the TLS shutdown
+    // when it closes a connection, so a connection that times out before its
+    // handshake finished keeps tls_state INIT, MHD_connection_handle_idle()
+    // never reaches its cleanup, and the connection keeps its descriptor and
+    // its slot for good; being the earliest timeout, it also makes every
+    // worker poll with a zero timeout. Enough of them (an idle flood held
+    // past the timeout) fill the table: certd spun and never answered again.
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     std::vector<MHD_OptionItem> items;
     auto opt = [&](MHD_OPTION o, intptr_t value, void *ptr = nullptr) {
         items.push_back(MHD_OptionItem{o, value, ptr});
@@ -363,7 +391,8 @@ HttpServer::start(const HttpServerOptions &options, RequestHandler &handler, Log
     if (options.threads > 1) {
         opt(MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(options.threads));
     }
-    opt(MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(options.connectionLimit));
+    server->m_options.connectionLimit = effectiveConnectionLimit(options);
+    opt(MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(server->m_options.connectionLimit));
     opt(MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<intptr_t>(options.perIpConnectionLimit));
     opt(MHD_OPTION_CONNECTION_TIMEOUT, static_cast<intptr_t>(options.idleTimeout.count()));
     opt(MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<intptr_t>(options.connectionMemoryLimit));
@@ -436,11 +465,15 @@ bool HttpServer::queue(MHD_Connection *connection, RequestContext &ctx,
 bool HttpServer::handleAccess(MHD_Connection *connection, const char *method,
                               const char *uploadData, std::size_t *uploadDataSize,
                               RequestContext &ctx) {
+    if (!ctx.headersSeen) {
+        ctx.client = clientAddress(connection);
+    }
     MhdHeaders headers(connection);
     HttpRequest request;
     request.method = method;
     request.target = ctx.target;
     splitTarget(request.target, request.path, request.query);
+    request.clientAddress = ctx.client;
     request.headers = &headers;
 
     if (!ctx.headersSeen) {
@@ -449,7 +482,9 @@ bool HttpServer::handleAccess(MHD_Connection *connection, const char *method,
         const MHD_ConnectionInfo *info =
             MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         if (info != nullptr && info->socket_context != nullptr) {
-            static_cast<ConnectionEntry *>(info->socket_context)->headersAtMs.store(nowMs());
+            auto *entry = static_cast<ConnectionEntry *>(info->socket_context);
+            entry->headersAtMs.store(nowMs());
+            entry->requestSeen.store(true);
         }
         std::size_t declared = 0;
         if (auto length = headers.header("Content-Length")) {
@@ -515,6 +550,9 @@ void HttpServer::reaperLoop() {
         auto now = nowMs();
         auto headerLimit =
             std::chrono::duration_cast<std::chrono::milliseconds>(m_options.headerDeadline).count();
+        auto firstLimit =
+            std::chrono::duration_cast<std::chrono::milliseconds>(m_options.firstRequestDeadline)
+                .count();
         auto requestLimit =
             std::chrono::duration_cast<std::chrono::milliseconds>(m_options.requestDeadline)
                 .count();
@@ -524,8 +562,13 @@ void HttpServer::reaperLoop() {
                 continue;
             }
             auto headersAt = entry->headersAtMs.load();
-            bool late = headersAt == 0 ? now - entry->phaseStartMs.load() > headerLimit
-                                       : now - headersAt > requestLimit;
+            bool late = false;
+            if (headersAt != 0) {
+                late = now - headersAt > requestLimit;
+            } else {
+                auto limit = entry->requestSeen.load() ? headerLimit : firstLimit;
+                late = now - entry->phaseStartMs.load() > limit;
+            }
             if (late) {
                 // shutdown() (not close()) wakes MHD's epoll with EOF; MHD then
                 // closes and frees the connection itself.

@@ -33,10 +33,17 @@ struct HttpServerOptions {
     /// GnuTLS priority string; kDefaultTlsPriorities unless set.
     std::string priorities;
     unsigned threads = 4;
-    unsigned connectionLimit = 1000;
-    unsigned perIpConnectionLimit = 256;
+    /// Simultaneous connections. 0: as many as the open-file limit leaves
+    /// room for, at most kMaxAutoConnections; a larger value is lowered to
+    /// that room too, as libmicrohttpd busy-loops when accept() hits EMFILE.
+    unsigned connectionLimit = 0;
+    unsigned perIpConnectionLimit = 32;
     /// Idle connections (keep-alive or silent) are closed after this.
     std::chrono::seconds idleTimeout{10};
+    /// A new connection must complete its TLS handshake and the headers of
+    /// its first request this long after it was accepted. Kept short, as
+    /// such connections are the cheapest way to fill the connection table.
+    std::chrono::seconds firstRequestDeadline{5};
     /// A request's headers must be complete this long after the connection
     /// opened or the previous response was sent, however steadily they trickle.
     std::chrono::seconds headerDeadline{10};
@@ -46,6 +53,10 @@ struct HttpServerOptions {
     /// MHD clears the whole pool for every request, so smaller is faster.
     std::size_t connectionMemoryLimit = 16 * 1024;
 };
+
+/// The connection limit when HttpServerOptions::connectionLimit is 0 and
+/// the open-file limit allows it.
+inline constexpr unsigned kMaxAutoConnections = 10000;
 
 /// TLS 1.3 and 1.2 only; AEAD suites with ECDHE first; then, for RSA server
 /// keys, TLS_RSA_WITH_AES_128_CBC_SHA as the draft requires.
@@ -78,6 +89,8 @@ public:
     void drain(std::chrono::milliseconds maxWait);
 
     [[nodiscard]] int activeRequests() const { return m_activeRequests.load(); }
+    /// The connection limit in force (see HttpServerOptions::connectionLimit).
+    [[nodiscard]] unsigned connectionLimit() const { return m_options.connectionLimit; }
 
     struct RequestContext;
     struct ConnectionEntry;

@@ -58,6 +58,8 @@ constexpr ProblemInfo info(ProblemType type) {
         return {"internal-error", "Internal server error", 500};
     case ProblemType::Unavailable:
         return {"unavailable", "The service is temporarily unavailable", 503};
+    case ProblemType::TooManyAttempts:
+        return {"too-many-attempts", "Too many failed authentications; retry later", 429};
     }
     return {"internal-error", "Internal server error", 500};
 }

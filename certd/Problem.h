@@ -31,6 +31,7 @@ enum class ProblemType {
     MethodNotAllowed,       ///< 405 method-not-allowed
     Internal,               ///< 500 internal-error
     Unavailable,            ///< 503 unavailable: the database cannot be reached
+    TooManyAttempts,        ///< 429 too-many-attempts: Digest failures throttled
 };
 
 [[nodiscard]] std::string_view problemSlug(ProblemType type);

@@ -181,6 +181,21 @@ private Q_SLOTS:
         expectStartupFailure(*certd, {});
     }
 
+    // Review L7: a nonce secret others may read is refused, with the fix.
+    void nonceSecretReadableByOthers() {
+        CertdConfig c = m_bed->config();
+        c.nonceSecretFile = QDir(m_bed->dir()).filePath(QStringLiteral("shared-nonce.key"));
+        QFile secret(c.nonceSecretFile);
+        QVERIFY(secret.open(QIODevice::WriteOnly));
+        secret.write(QByteArray(64, 'a') + '\n');
+        secret.close();
+        QVERIFY(secret.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                      QFileDevice::ReadGroup | QFileDevice::ReadOther));
+        auto certd = newInstance(c);
+        expectStartupFailure(
+            *certd, {c.nonceSecretFile, QStringLiteral("mode 0644"), QStringLiteral("chmod 600")});
+    }
+
     void missingCertificateFile() {
         CertdConfig c = m_bed->config();
         c.tlsCert = QDir(m_bed->dir()).filePath(QStringLiteral("no-such-cert.pem"));

@@ -14,6 +14,7 @@ TlsOptions HttpsClient::tlsOptions() const {
     TlsOptions tls;
     tls.caFile = m_target.caFile;
     tls.serverName = m_target.serverName;
+    tls.sourceAddress = m_sourceAddress;
     return tls;
 }
 

@@ -41,6 +41,9 @@ public:
                                                                        int timeoutMs = 5000) const;
 
     void setKeepAlive(bool on);
+    /// Connect from this local address (e.g. another 127.a.b.c, to look like
+    /// another client); null: the kernel's choice.
+    void setSourceAddress(const QHostAddress &address) { m_sourceAddress = address; }
     [[nodiscard]] TlsOptions tlsOptions() const;
     /// "b.example:8443".
     [[nodiscard]] QByteArray hostHeader() const;
@@ -49,6 +52,7 @@ public:
 private:
     HttpsTarget m_target;
     bool m_keepAlive = false;
+    QHostAddress m_sourceAddress;
     std::unique_ptr<HttpsConnection> m_connection;
 };
 

@@ -131,6 +131,16 @@ HttpsConnection::open(const Endpoint &endpoint, const TlsOptions &tls, int timeo
     }
     const int one = 1;
     ::setsockopt(c->m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!tls.sourceAddress.isNull()) {
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = htonl(tls.sourceAddress.toIPv4Address());
+        if (::bind(c->m_fd, reinterpret_cast<sockaddr *>(&local), sizeof local) != 0) {
+            return fail(QStringLiteral("cannot bind to %1: %2")
+                            .arg(tls.sourceAddress.toString(),
+                                 QString::fromLocal8Bit(std::strerror(errno))));
+        }
+    }
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_port = htons(endpoint.port);

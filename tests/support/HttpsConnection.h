@@ -28,6 +28,9 @@ struct TlsOptions {
     QString cipherList;     ///< TLS 1.2 and older, OpenSSL syntax ("AES128-SHA")
     QString cipherSuites;   ///< TLS 1.3
     int securityLevel = -1; ///< -1: OpenSSL's default
+    /// Local IPv4 address to connect from (e.g. another 127.a.b.c, to look
+    /// like another client); null: the kernel's choice.
+    QHostAddress sourceAddress;
 };
 
 class HttpsConnection {
