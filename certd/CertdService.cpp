@@ -2,6 +2,7 @@
 #include "certd/QueryString.h"
 
 #include <algorithm>
+#include <cassert>
 #include <charconv>
 #include <ctime>
 
@@ -134,6 +135,24 @@ std::string mediaType(std::string_view contentType) {
     return lower(trim(contentType.substr(0, contentType.find(';'))));
 }
 
+std::string realmForHost(std::optional<std::string_view> host,
+                         const std::vector<std::string> &domains) {
+    assert(!domains.empty());
+    if (host) {
+        std::string_view h = *host;
+        if (!h.empty() && h.front() == '[') {
+            h = h.substr(0, h.find(']') + 1);
+        } else {
+            h = h.substr(0, h.find(':'));
+        }
+        if (auto normalised = crypto::normaliseDomain(h);
+            normalised && std::find(domains.begin(), domains.end(), *normalised) != domains.end()) {
+            return *normalised;
+        }
+    }
+    return domains.front();
+}
+
 CertdService::CertdService(ServiceOptions options, CertStorePool &pool, NonceCodec nonces)
     : m_options(std::move(options)), m_pool(pool), m_auth(std::move(nonces), m_options.audit) {
     if (!m_options.clock) {
@@ -145,24 +164,13 @@ std::int64_t CertdService::now() const {
     return m_options.clock();
 }
 
+std::string CertdService::realmForHost(const HttpRequest &request) const {
+    return certd::realmForHost(request.header("Host"), m_options.domains);
+}
+
 bool CertdService::serves(std::string_view domain) const {
     return std::find(m_options.domains.begin(), m_options.domains.end(), domain) !=
            m_options.domains.end();
-}
-
-std::string CertdService::realmForHost(const HttpRequest &request) const {
-    if (auto host = request.header("Host")) {
-        std::string_view h = *host;
-        if (!h.empty() && h.front() == '[') {
-            h = h.substr(0, h.find(']') + 1);
-        } else {
-            h = h.substr(0, h.find(':'));
-        }
-        if (auto normalised = crypto::normaliseDomain(h); normalised && serves(*normalised)) {
-            return *normalised;
-        }
-    }
-    return m_options.domains.front();
 }
 
 std::optional<HttpResponse> CertdService::onHeaders(const HttpRequest &request,

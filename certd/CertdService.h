@@ -75,4 +75,10 @@ private:
 /// The media type of a Content-Type value: lower-case, parameters dropped.
 [[nodiscard]] std::string mediaType(std::string_view contentType);
 
+/// The Digest realm for a request's Host header: its domain when `domains`
+/// holds it (normalised, port or IPv6 brackets dropped), else the first of
+/// `domains`, which must not be empty.
+[[nodiscard]] std::string realmForHost(std::optional<std::string_view> host,
+                                       const std::vector<std::string> &domains);
+
 } // namespace napkin::certd

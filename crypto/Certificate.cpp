@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cstring>
 
@@ -24,7 +25,14 @@ SystemTime fromAsn1Time(const ASN1_TIME *t) {
     if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
         return SystemTime{};
     }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    // SystemTime counts nanoseconds in 64 bits (1678 to 2262), but a
+    // certificate may say 9999-12-31 ("no expiry", RFC 5280 §4.1.2.5): clamp
+    // to half that range (1824 to 2116), so that converting cannot overflow
+    // and neither can the difference of two such times plus some slack.
+    const std::time_t limit =
+        std::chrono::duration_cast<std::chrono::seconds>(SystemTime::duration::max()).count() / 2;
+    const std::time_t seconds = std::clamp<std::time_t>(timegm(&tm), -limit, limit);
+    return std::chrono::system_clock::from_time_t(seconds);
 }
 
 template <typename Fn> void forEachSan(X509 *cert, Fn &&fn) {

@@ -63,6 +63,8 @@ public:
     [[nodiscard]] std::string commonName() const;
     [[nodiscard]] std::string serialHex() const;
 
+    /// The validity period, clamped to 1824..2116 (a far-off "no expiry"
+    /// notAfter such as 9999 reads as 2116): SystemTime cannot hold more.
     [[nodiscard]] SystemTime notBefore() const;
     [[nodiscard]] SystemTime notAfter() const;
     /// CertificateExpired / CertificateNotYetValid, or success.

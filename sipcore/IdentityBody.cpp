@@ -92,6 +92,16 @@ std::optional<UriParts> splitUri(std::string_view uri) {
     if (parts.hostPort.empty()) {
         return std::nullopt;
     }
+    // A parameter named twice has no one value to compare: such a URI is
+    // malformed, and matching its first or last occurrence would make the
+    // comparison depend on the order of its arguments.
+    for (std::size_t i = 0; i < parts.params.size(); ++i) {
+        for (std::size_t j = i + 1; j < parts.params.size(); ++j) {
+            if (parts.params[i].first == parts.params[j].first) {
+                return std::nullopt;
+            }
+        }
+    }
     return parts;
 }
 
@@ -205,6 +215,12 @@ std::optional<std::chrono::system_clock::time_point> parseSipDate(std::string_vi
     if (t == static_cast<std::time_t>(-1)) {
         return std::nullopt;
     }
+    // system_clock holds nanoseconds up to 2262; a later Date would overflow.
+    if (t >
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::duration::max())
+            .count()) {
+        return std::nullopt;
+    }
     return std::chrono::system_clock::from_time_t(t);
 }
 
@@ -269,23 +285,26 @@ bool sipUrisEqual(std::string_view a, std::string_view b) {
     // Parameters present in both must agree; these matter even when only one side has them.
     static constexpr std::array<std::string_view, 5> kMustMatch = {"user", "ttl", "method", "maddr",
                                                                    "transport"};
-    for (auto &[name, value] : pa->params) {
+    auto mustMatch = [](const std::string &name) {
+        return std::find(kMustMatch.begin(), kMustMatch.end(), name) != kMustMatch.end();
+    };
+    for (const auto &param : pa->params) {
         auto it = std::find_if(pb->params.begin(), pb->params.end(),
-                               [&](const auto &p) { return p.first == name; });
+                               [&](const auto &p) { return p.first == param.first; });
         if (it == pb->params.end()) {
-            if (std::find(kMustMatch.begin(), kMustMatch.end(), name) != kMustMatch.end()) {
+            if (mustMatch(param.first)) {
                 return false;
             }
             continue;
         }
-        if (!equalsNoCase(it->second, value)) {
+        if (!equalsNoCase(it->second, param.second)) {
             return false;
         }
     }
-    for (auto &[name, value] : pb->params) {
+    for (const auto &param : pb->params) {
         bool inA = std::any_of(pa->params.begin(), pa->params.end(),
-                               [&](const auto &p) { return p.first == name; });
-        if (!inA && std::find(kMustMatch.begin(), kMustMatch.end(), name) != kMustMatch.end()) {
+                               [&](const auto &p) { return p.first == param.first; });
+        if (!inA && mustMatch(param.first)) {
             return false;
         }
     }

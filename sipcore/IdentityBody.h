@@ -52,7 +52,8 @@ checkIdentityBody(const IdentityHeaders &signed_, const IdentityHeaders &actual,
                   std::chrono::system_clock::time_point now,
                   std::chrono::seconds window = std::chrono::minutes(10));
 
-/// RFC 1123 date as SIP uses it: "Mon, 23 Nov 2026 17:52:06 GMT".
+/// RFC 1123 date as SIP uses it: "Mon, 23 Nov 2026 17:52:06 GMT". parseSipDate
+/// refuses dates the clock cannot represent (after 2262).
 [[nodiscard]] std::string formatSipDate(std::chrono::system_clock::time_point when);
 [[nodiscard]] std::optional<std::chrono::system_clock::time_point>
 parseSipDate(std::string_view text);
@@ -66,6 +67,7 @@ struct NameAddr {
 
 /// RFC 3261 §19.1.4 in the parts that matter here: scheme and host compare
 /// case-insensitively, user exactly, parameters must agree when both have them.
+/// A URI that names a parameter twice equals nothing.
 [[nodiscard]] bool sipUrisEqual(std::string_view a, std::string_view b);
 
 } // namespace napkin::sip

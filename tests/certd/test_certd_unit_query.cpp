@@ -181,6 +181,16 @@ private Q_SLOTS:
         QVERIFY(!ifNoneMatchMatches("abc", tag));
     }
 
+    void realmFromHost() {
+        const std::vector<std::string> domains = {"a.example", "b.example"};
+        QCOMPARE(qs(realmForHost("B.Example.:8443", domains)), QStringLiteral("b.example"));
+        QCOMPARE(qs(realmForHost("b.example", domains)), QStringLiteral("b.example"));
+        QCOMPARE(qs(realmForHost("c.example", domains)), QStringLiteral("a.example"));
+        QCOMPARE(qs(realmForHost("[2001:db8::1]:443", domains)), QStringLiteral("a.example"));
+        QCOMPARE(qs(realmForHost("[b.example", domains)), QStringLiteral("a.example"));
+        QCOMPARE(qs(realmForHost(std::nullopt, domains)), QStringLiteral("a.example"));
+    }
+
     void mediaTypes() {
         QCOMPARE(qs(mediaType("Application/PKIX-Cert; charset=binary")),
                  QStringLiteral("application/pkix-cert"));

@@ -6,5 +6,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size);
+
+namespace napkin::fuzz {
+
+/// A property of the code under test: when it fails, abort, so that both
+/// drivers report the input.
+inline void check(bool property) {
+    if (!property) {
+        std::abort();
+    }
+}
+
+} // namespace napkin::fuzz

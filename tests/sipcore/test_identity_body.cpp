@@ -38,6 +38,9 @@ private Q_SLOTS:
         QVERIFY(!parseSipDate("Mon, 32 Nov 2026 17:52:06 GMT"));
         QVERIFY(!parseSipDate("Xyz, 23 Nov 2026 17:52:06 GMT"));
         QVERIFY(!parseSipDate(""));
+        // Beyond what system_clock holds (a fuzz_identity_headers seed).
+        QVERIFY(!parseSipDate("Fri, 31 Dec 9999 23:59:59 GMT"));
+        QVERIFY(parseSipDate("Fri, 31 Dec 2100 23:59:59 GMT"));
     }
 
     void roundTripAndCheck() {
@@ -184,6 +187,11 @@ private Q_SLOTS:
         QVERIFY(!sipUrisEqual("sip:Alice@a.example", "sip:alice@a.example"));
         QVERIFY(!sipUrisEqual("sip:alice@a.example;transport=tcp", "sip:alice@a.example"));
         QVERIFY(sipUrisEqual("sip:alice@a.example;lr", "sip:alice@a.example"));
+        // A parameter named twice: equal to nothing, in either order.
+        QVERIFY(!sipUrisEqual("sip:alice@a.example;transport=udp;transport=tcp",
+                              "sip:alice@a.example;transport=udp"));
+        QVERIFY(!sipUrisEqual("sip:alice@a.example;transport=udp",
+                              "sip:alice@a.example;transport=udp;transport=tcp"));
     }
 };
 
