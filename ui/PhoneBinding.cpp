@@ -7,6 +7,7 @@
 #include "app/controllers/DevicesModel.h"
 #include "app/controllers/HistoryModel.h"
 #include "app/controllers/PhoneController.h"
+#include "ui/PlainText.h"
 
 #include <QMessageBox>
 #include <QStatusBar>
@@ -86,8 +87,8 @@ PhoneBinding::PhoneBinding(app::PhoneController &phone, app::AppSettings &settin
             &PhoneBinding::activeCallChanged);
     connect(&phone, &app::PhoneController::callFailed, this, [this](const QString &reason) {
         m_window.statusBar()->showMessage(tr("Call failed: %1").arg(reason), 15000);
-        auto *box = new QMessageBox(QMessageBox::Warning, tr("Call failed"), reason,
-                                    QMessageBox::Ok, &m_window);
+        QMessageBox *box = plainMessageBox(QMessageBox::Warning, tr("Call failed"), reason,
+                                           QMessageBox::Ok, &m_window);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     });
