@@ -3,18 +3,15 @@
 // verdict reason, device name, DNS names, error messages) reaches the screen literally.
 // Fed through the real controllers and PhoneBinding, as the app does; no engine.
 
-#include "app/controllers/AppSettings.h"
 #include "app/controllers/CallController.h"
 #include "app/controllers/DevicesModel.h"
 #include "app/controllers/HistoryModel.h"
-#include "app/controllers/PhoneController.h"
+#include "tests/ui/BoundPhone.h"
 #include "ui/AccountSetupDialog.h"
 #include "ui/CallPanel.h"
 #include "ui/DevicesPage.h"
 #include "ui/IdentityBadge.h"
 #include "ui/IncomingCallDialog.h"
-#include "ui/MainWindow.h"
-#include "ui/PhoneBinding.h"
 #include "ui/PlainText.h"
 
 #include <QLabel>
@@ -29,6 +26,7 @@
 
 using namespace napkin;
 using ui::PhoneBinding;
+using ui::testing::BoundPhone;
 
 namespace {
 
@@ -69,9 +67,7 @@ private:
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_home.isValid());
-        qputenv("XDG_CONFIG_HOME", (m_home.path() + QStringLiteral("/config")).toUtf8());
-        qputenv("XDG_DATA_HOME", (m_home.path() + QStringLiteral("/data")).toUtf8());
-        QStandardPaths::setTestModeEnabled(false);
+        ui::testing::useHome(m_home);
     }
 
     void callPanel_data() { addHostileRows(); }
@@ -129,11 +125,10 @@ private Q_SLOTS:
     void incomingCall_data() { addHostileRows(); }
     void incomingCall() {
         QFETCH(QString, hostile);
-        app::AppSettings settings(QStringLiteral("remote-text-incoming"));
-        QVERIFY(settings.load().isEmpty());
-        app::PhoneController phone(settings);
-        ui::MainWindow window;
-        PhoneBinding binding(phone, settings, window);
+        BoundPhone bound(QStringLiteral("remote-text-incoming"));
+        QVERIFY(bound.loadProblem.isEmpty());
+        app::PhoneController &phone = bound.phone;
+        ui::MainWindow &window = bound.window;
 
         app::CallController call(app::CallController::Direction::Incoming, hostile);
         sip::IdentityVerdict verdict;
@@ -160,11 +155,10 @@ private Q_SLOTS:
     void callFailedBoxAndStatusBar_data() { addHostileRows(); }
     void callFailedBoxAndStatusBar() {
         QFETCH(QString, hostile);
-        app::AppSettings settings(QStringLiteral("remote-text-failed"));
-        QVERIFY(settings.load().isEmpty());
-        app::PhoneController phone(settings);
-        ui::MainWindow window;
-        PhoneBinding binding(phone, settings, window);
+        BoundPhone bound(QStringLiteral("remote-text-failed"));
+        QVERIFY(bound.loadProblem.isEmpty());
+        app::PhoneController &phone = bound.phone;
+        ui::MainWindow &window = bound.window;
 
         Q_EMIT phone.callFailed(hostile);
         auto *box = window.findChild<QMessageBox *>();
@@ -181,11 +175,10 @@ private Q_SLOTS:
     void devicesAndUnknownDeviceAlert_data() { addHostileRows(); }
     void devicesAndUnknownDeviceAlert() {
         QFETCH(QString, hostile);
-        app::AppSettings settings(QStringLiteral("remote-text-devices"));
-        QVERIFY(settings.load().isEmpty());
-        app::PhoneController phone(settings);
-        ui::MainWindow window;
-        PhoneBinding binding(phone, settings, window);
+        BoundPhone bound(QStringLiteral("remote-text-devices"));
+        QVERIFY(bound.loadProblem.isEmpty());
+        app::PhoneController &phone = bound.phone;
+        ui::MainWindow &window = bound.window;
         ui::DevicesPage *page = window.devicesPage();
 
         app::DeviceRow stranger;
@@ -236,11 +229,10 @@ private Q_SLOTS:
     void historyContactsAndStatus_data() { addHostileRows(); }
     void historyContactsAndStatus() {
         QFETCH(QString, hostile);
-        app::AppSettings settings(QStringLiteral("remote-text-history"));
-        QVERIFY(settings.load().isEmpty());
-        app::PhoneController phone(settings);
-        ui::MainWindow window;
-        PhoneBinding binding(phone, settings, window);
+        BoundPhone bound(QStringLiteral("remote-text-history"));
+        QVERIFY(bound.loadProblem.isEmpty());
+        app::PhoneController &phone = bound.phone;
+        ui::MainWindow &window = bound.window;
 
         app::HistoryEntry entry;
         entry.peer = hostile;
