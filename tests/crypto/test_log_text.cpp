@@ -4,6 +4,7 @@
 
 #include "crypto/LogText.h"
 
+#include <QDebug>
 #include <QTest>
 
 using napkin::crypto::escapeControls;
@@ -58,6 +59,15 @@ private Q_SLOTS:
             const auto u = static_cast<unsigned char>(c);
             QVERIFY2(u >= 0x20 && u != 0x7f, "a control character was left");
         }
+    }
+
+    // Discovery and controller logs stream QStrings in QDebug's default (quoting) mode and
+    // rely on Qt escaping them; only noquote() and const char * need escapeControls.
+    void quotedQDebugEscapesControlsItself() {
+        QString line;
+        QDebug(&line) << QStringLiteral("b.example\nnapkin.discovery: forged\x1b[0m");
+        QVERIFY2(!line.contains(QLatin1Char('\n')), qPrintable(line));
+        QVERIFY2(!line.contains(QChar(0x1b)), qPrintable(line));
     }
 };
 
