@@ -536,10 +536,10 @@ void PhoneBinding::showCall(Call *call) {
 }
 
 void PhoneBinding::askPlainCall(const QPointer<Call> &call, const QString &question) {
-    auto *box = new QMessageBox(QMessageBox::Warning, tr("Call without protection?"), question,
-                                QMessageBox::Yes | QMessageBox::No, &m_window);
+    // The question names a remote address and quotes the refusal's reason phrase.
+    QMessageBox *box = plainMessageBox(QMessageBox::Warning, tr("Call without protection?"),
+                                       question, QMessageBox::Yes | QMessageBox::No, &m_window);
     box->setObjectName(QStringLiteral("plainCallConsent"));
-    box->setTextFormat(Qt::PlainText); // the question names a remote address
     box->setDefaultButton(QMessageBox::No);
     box->setEscapeButton(QMessageBox::No);
     box->setAttribute(Qt::WA_DeleteOnClose);
