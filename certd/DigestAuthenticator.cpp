@@ -1,12 +1,16 @@
 #include "certd/DigestAuthenticator.h"
 
+#include "crypto/LogText.h"
+
 #include <cstdio>
 
 namespace napkin::certd {
 
 HttpResponse storeFailure(const StoreError &error) {
     // The operator sees the details in the log; the client gets a retry hint.
-    std::fprintf(stderr, "napkin-certd: database error: %s\n", error.message.c_str());
+    // A database's message may quote a value from the request.
+    std::fprintf(stderr, "napkin-certd: database error: %s\n",
+                 crypto::escapeControls(error.message).c_str());
     auto response = HttpResponse::problem(
         ProblemType::Unavailable,
         "the certificate database is not available right now; try again shortly");

@@ -1,5 +1,7 @@
 #include "certd/EnrolPolicy.h"
 
+#include "crypto/LogText.h"
+
 #include <openssl/err.h>
 
 namespace napkin::certd {
@@ -24,6 +26,31 @@ bool startsWithNoCase(std::string_view s, std::string_view prefix) {
 
 Result<void, Problem> problem(ProblemType type, std::string detail) {
     return fail(Problem{type, std::move(detail)});
+}
+
+/// A "urn:uuid:" SAN URI is the device's instance: clients show it and key on it, so it
+/// must be a UUID and nothing else, and there is at most one.
+std::optional<Problem> checkInstanceUrns(const crypto::Certificate &cert) {
+    int instances = 0;
+    for (const auto &uri : cert.sanUris()) {
+        if (!startsWithNoCase(uri, "urn:uuid:")) {
+            continue;
+        }
+        if (auto canonical = crypto::normaliseInstanceUrn(uri); !canonical) {
+            // The message quotes the URI: no control character goes back or into a log.
+            return Problem{ProblemType::BadInstanceUrn,
+                           crypto::escapeControls(canonical.error().message) +
+                               "; a device's instance URN must be urn:uuid: and a UUID of "
+                               "8-4-4-4-12 hex digits, such as "
+                               "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6"};
+        }
+        if (++instances > 1) {
+            return Problem{ProblemType::BadInstanceUrn,
+                           "the certificate names more than one urn:uuid: instance; a device "
+                           "certificate names one at most"};
+        }
+    }
+    return std::nullopt;
 }
 
 std::string formatDays(std::chrono::seconds s) {
@@ -114,6 +141,9 @@ Result<void, Problem> checkDeviceCertificate(const crypto::Certificate &cert,
     if (!named) {
         return problem(ProblemType::AorMismatch,
                        "the certificate has no subjectAltName URI " + aor.uri());
+    }
+    if (auto bad = checkInstanceUrns(cert)) {
+        return fail(std::move(*bad));
     }
 
     if (cert.notBefore() > now + kPolicyClockSkew) {

@@ -29,7 +29,8 @@ constexpr int kMaxRsaBits = 8192;
 
 /// In order: key type and size (key-not-allowed), self-signed (not-self-signed),
 /// its signature (bad-signature), "SAN URI is exactly the AOR" (aor-mismatch:
-/// a sip/sips SAN naming the AOR and none naming anything else), validity at
+/// a sip/sips SAN naming the AOR and none naming anything else), the instance URN
+/// (bad-instance-urn: each "urn:uuid:" SAN is a canonical UUID, one at most), validity at
 /// `now` (certificate-not-yet-valid, certificate-expired) and its length
 /// (validity-too-long).
 [[nodiscard]] Result<void, Problem> checkDeviceCertificate(const crypto::Certificate &cert,

@@ -1,5 +1,7 @@
 #include "certd/HttpServer.h"
 
+#include "crypto/LogText.h"
+
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 
@@ -286,7 +288,8 @@ struct HttpServer::Callbacks {
             server->m_lastMhdError = message;
         }
         if (server->m_log && server->m_started.load()) {
-            server->m_log("napkin-certd: http: " + message);
+            // MHD may quote what the client sent.
+            server->m_log("napkin-certd: http: " + crypto::escapeControls(message));
         }
     }
 };

@@ -40,6 +40,8 @@ constexpr ProblemInfo info(ProblemType type) {
         return {"too-many-devices", "This address already has the maximum number of devices", 409};
     case ProblemType::MalformedCertificate:
         return {"malformed-certificate", "The body is not a certificate", 400};
+    case ProblemType::BadInstanceUrn:
+        return {"bad-instance-urn", "The certificate's instance URN is not a urn:uuid: UUID", 400};
     case ProblemType::BadQuery:
         return {"bad-query", "The query string is malformed", 400};
     case ProblemType::BadRequest:

@@ -22,6 +22,7 @@ enum class ProblemType {
     KeyNotAllowed,          ///< 422 key-not-allowed
     TooManyDevices,         ///< 409 too-many-devices
     MalformedCertificate,   ///< 400 malformed-certificate
+    BadInstanceUrn,         ///< 400 bad-instance-urn: a urn:uuid: SAN that is not a UUID
     BadQuery,               ///< 400 bad-query
     BadRequest,             ///< 400 bad-request: anything else malformed (e.g. a form)
     UnknownDomain,          ///< 404 unknown-domain: the AOR's domain is not served here

@@ -14,6 +14,7 @@ namespace napkin::crypto {
 namespace {
 
 constexpr std::size_t kMaxCertFile = 1024 * 1024;
+constexpr std::string_view kUrnUuidPrefix = "urn:uuid:";
 
 std::string asn1String(const ASN1_STRING *s) {
     return std::string(reinterpret_cast<const char *>(ASN1_STRING_get0_data(s)),
@@ -254,10 +255,48 @@ std::optional<std::string> Certificate::sipUri() const {
     return std::nullopt;
 }
 
+CryptoResult<std::string> normaliseInstanceUrn(std::string_view urn) {
+    auto bad = [&](const std::string &why) {
+        return fail(CryptoError{CryptoErrc::InvalidArgument,
+                                "the instance '" + std::string(urn.substr(0, 80)) +
+                                    "' is not a urn:uuid: URN: " + why});
+    };
+    if (urn.size() < kUrnUuidPrefix.size()) {
+        return bad("it is too short");
+    }
+    std::string out;
+    for (char c : urn) {
+        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    if (out.compare(0, kUrnUuidPrefix.size(), kUrnUuidPrefix) != 0) {
+        return bad("it must start with urn:uuid:");
+    }
+    std::string_view uuid = std::string_view(out).substr(kUrnUuidPrefix.size());
+    if (uuid.size() != 36) {
+        return bad("the UUID must have 36 characters (8-4-4-4-12 hex digits), not " +
+                   std::to_string(uuid.size()));
+    }
+    for (std::size_t i = 0; i < uuid.size(); ++i) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = uuid[i];
+        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        if (dash ? c != '-' : !hex) {
+            return bad(
+                dash ? "a '-' is missing at position " + std::to_string(i + 1) + " of the UUID"
+                     : "the UUID has a non-hex character at position " + std::to_string(i + 1));
+        }
+    }
+    return out;
+}
+
 std::optional<std::string> Certificate::instanceUrn() const {
     for (auto &uri : sanUris()) {
-        if (startsWithNoCase(uri, "urn:uuid:")) {
-            return uri;
+        if (startsWithNoCase(uri, kUrnUuidPrefix)) {
+            // Anything else under urn:uuid: is text the certificate's maker chose, which
+            // the UI would show and SeenDevices would key on: treated as no instance.
+            auto canonical = normaliseInstanceUrn(uri);
+            return canonical ? std::optional<std::string>(std::move(canonical).value())
+                             : std::nullopt;
         }
     }
     return std::nullopt;

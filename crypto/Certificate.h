@@ -58,7 +58,9 @@ public:
     [[nodiscard]] std::vector<std::string> sanIpAddresses() const;
     /// The first SIP/SIPS SAN URI, if any.
     [[nodiscard]] std::optional<std::string> sipUri() const;
-    /// The device's instance URN (a "urn:uuid:" SAN URI), if any.
+    /// The device's instance URN (the first "urn:uuid:" SAN URI), normalised to lower case;
+    /// none when that URI is not "urn:uuid:" and a canonical UUID (normaliseInstanceUrn), so
+    /// that text a peer chose is never shown or used as a device key.
     [[nodiscard]] std::optional<std::string> instanceUrn() const;
     [[nodiscard]] std::string commonName() const;
     [[nodiscard]] std::string serialHex() const;
@@ -86,5 +88,9 @@ private:
 
 /// Formats bytes as upper-case hex in groups of four for reading aloud.
 [[nodiscard]] std::string groupHexForPeople(ByteView bytes);
+
+/// "urn:uuid:" and a canonical 8-4-4-4-12 UUID (either case), returned lower-cased;
+/// InvalidArgument saying what is wrong otherwise.
+[[nodiscard]] CryptoResult<std::string> normaliseInstanceUrn(std::string_view urn);
 
 } // namespace napkin::crypto

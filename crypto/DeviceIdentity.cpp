@@ -13,7 +13,6 @@ namespace {
 // RFC 5280 ub-common-name, in characters.
 constexpr std::size_t kMaxCommonNameChars = 64;
 constexpr std::size_t kSerialBytes = 16;
-constexpr std::string_view kUrnUuidPrefix = "urn:uuid:";
 
 using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, OsslDeleter<ASN1_OCTET_STRING_free>>;
 using Asn1BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, OsslDeleter<ASN1_BIT_STRING_free>>;
@@ -87,41 +86,6 @@ std::optional<std::size_t> utf8Characters(std::string_view text) {
         i += len;
     }
     return chars;
-}
-
-/// "urn:uuid:" and a canonical 8-4-4-4-12 UUID, returned lower-cased.
-CryptoResult<std::string> normaliseInstanceUrn(std::string_view urn) {
-    auto bad = [&](const std::string &why) {
-        return fail(CryptoError{CryptoErrc::InvalidArgument,
-                                "the instance '" + std::string(urn.substr(0, 80)) +
-                                    "' is not a urn:uuid: URN: " + why});
-    };
-    if (urn.size() < kUrnUuidPrefix.size()) {
-        return bad("it is too short");
-    }
-    std::string out;
-    for (char c : urn) {
-        out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    if (out.compare(0, kUrnUuidPrefix.size(), kUrnUuidPrefix) != 0) {
-        return bad("it must start with urn:uuid:");
-    }
-    std::string_view uuid = std::string_view(out).substr(kUrnUuidPrefix.size());
-    if (uuid.size() != 36) {
-        return bad("the UUID must have 36 characters (8-4-4-4-12 hex digits), not " +
-                   std::to_string(uuid.size()));
-    }
-    for (std::size_t i = 0; i < uuid.size(); ++i) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        char c = uuid[i];
-        bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        if (dash ? c != '-' : !hex) {
-            return bad(
-                dash ? "a '-' is missing at position " + std::to_string(i + 1) + " of the UUID"
-                     : "the UUID has a non-hex character at position " + std::to_string(i + 1));
-        }
-    }
-    return out;
 }
 
 CryptoError internal(const char *what) {

@@ -156,8 +156,8 @@ void Call::setState(State state) {
 
 void Call::setVerdict(IdentityVerdict verdict) {
     m_verdict = std::move(verdict);
-    qCInfo(lcSip).noquote() << "call" << m_id << "identity of" << m_verdict.aor.c_str()
-                            << verdictName(m_verdict.kind).data() << m_verdict.reason.c_str();
+    qCInfo(lcSip).noquote() << "call" << m_id << "identity of" << logText(m_verdict.aor)
+                            << verdictName(m_verdict.kind).data() << logText(m_verdict.reason);
     Q_EMIT identityChecked(m_verdict);
 }
 
@@ -174,7 +174,7 @@ void Call::noteEnd(CallErrc code, std::string reason, int sipStatus, bool byPeer
 }
 
 void Call::failCall(CallErrc code, std::string reason, int sipStatus) {
-    qCWarning(lcSip).noquote() << "call" << m_id << "failed:" << reason.c_str();
+    qCWarning(lcSip).noquote() << "call" << m_id << "failed:" << logText(reason);
     noteEnd(code, reason, sipStatus, false);
     sendBye(reason);
 }

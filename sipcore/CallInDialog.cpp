@@ -268,7 +268,7 @@ void Call::finishEnded(int status, const char *phrase) {
     }
     setState(State::Ended);
     qCInfo(lcSip).noquote() << "call" << m_id << "ended:" << callErrcName(m_end->code).data()
-                            << m_end->reason.c_str();
+                            << logText(m_end->reason);
     Q_EMIT ended(*m_end);
     m_ctx.host.callEnded(this);
 }

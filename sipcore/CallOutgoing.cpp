@@ -134,7 +134,7 @@ void Call::sendInvite(bool afterChallenge, std::uint32_t cseq, const std::string
         nua_authenticate(m_handle, NUTAG_AUTH(credentials.c_str()),
                          SIPTAG_DATE_STR(leg.sent.date.c_str()), TAG_NEXT(tags.list()));
     }
-    qCDebug(lcSip) << "call" << m_id << "INVITE sent to" << m_peerAor.c_str()
+    qCDebug(lcSip) << "call" << m_id << "INVITE sent to" << logText(m_peerAor)
                    << (leg.invite == InviteKind::Signed ? "(signed identity body)"
                                                         : "(unsigned, SDP offer)");
 }
@@ -229,7 +229,7 @@ void Call::decidePlainCall() {
             return;
         case PlainCallDecision::Action::Refuse:
             qCWarning(lcSip).noquote()
-                << "call" << m_id << "not called in clear:" << d.reason.c_str();
+                << "call" << m_id << "not called in clear:" << logText(d.reason);
             noteEnd(d.downgrade && !m_ctx.policy.requireEndToEnd ? CallErrc::DowngradeRefused
                                                                  : CallErrc::NotEndToEnd,
                     d.reason, leg.refusalStatus, false);
@@ -245,7 +245,7 @@ void Call::placePlainCall(const std::string &reason) {
     leg.challenges = 0;
     leg.answer = AnswerPhase::Awaiting;
     leg.fallbackReason = reason;
-    qCInfo(lcSip).noquote() << "call" << m_id << "falls back to plain SDP:" << reason.c_str();
+    qCInfo(lcSip).noquote() << "call" << m_id << "falls back to plain SDP:" << logText(reason);
     setState(State::Calling);
     sendInvite(false, leg.nextCseq, {});
 }
@@ -376,7 +376,7 @@ void Call::onUnsealedAnswer(const crypto::MimeBody &answer, const PeerProtection
 
 void Call::dropAnswer(const std::string &what) {
     OutgoingLeg &leg = out();
-    qCInfo(lcSip).noquote() << "call" << m_id << "drops the answer:" << what.c_str();
+    qCInfo(lcSip).noquote() << "call" << m_id << "drops the answer:" << logText(what);
     sendAck();
     leg.invite = InviteKind::Refused;
     leg.refusal = what;

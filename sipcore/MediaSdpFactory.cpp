@@ -134,7 +134,7 @@ private:
         };
         if (auto started = m_session.start(std::move(config)); !started) {
             qCWarning(lcSip).noquote()
-                << "media could not start:" << started.error().message.c_str();
+                << "media could not start:" << logText(started.error().message);
             return fail(sdpError(started.error()));
         }
         // A restarted session (hold, resume) keeps the user's mute.

@@ -1,7 +1,13 @@
 #include "sipcore/SipLog.h"
 
+#include "crypto/LogText.h"
+
 namespace napkin::sip {
 
 Q_LOGGING_CATEGORY(lcSip, "napkin.sip", QtInfoMsg)
+
+QString logText(std::string_view text) {
+    return QString::fromStdString(crypto::escapeControls(text));
+}
 
 } // namespace napkin::sip

@@ -285,12 +285,13 @@ void UserAgent::onEvent(int event, int status, const char *phrase, nua_handle_s 
                         const sip_s *sip, const void *rawTags) {
     const auto *tags = static_cast<const tagi_t *>(rawTags);
     const auto e = static_cast<nua_event_t>(event);
-    qCDebug(lcSip) << "event" << nua_event_name(e) << status << (phrase ? phrase : "");
+    qCDebug(lcSip) << "event" << nua_event_name(e) << status << logText(phrase ? phrase : "");
 
     if (e == nua_r_shutdown) {
         if (status >= 200 && !m_shutdownDone) {
             if (status >= 300) {
-                qCWarning(lcSip) << "shutdown completed with" << status << phrase;
+                qCWarning(lcSip) << "shutdown completed with" << status
+                                 << logText(phrase ? phrase : "");
             }
             finishShutdown();
         }
@@ -319,7 +320,7 @@ void UserAgent::onEvent(int event, int status, const char *phrase, nua_handle_s 
         }
         return;
     case nua_i_error:
-        qCWarning(lcSip) << "SIP stack error" << status << (phrase ? phrase : "");
+        qCWarning(lcSip) << "SIP stack error" << status << logText(phrase ? phrase : "");
         Q_EMIT problem(QStringLiteral("SIP stack error %1 %2")
                            .arg(status)
                            .arg(QString::fromUtf8(phrase ? phrase : "")));
@@ -427,7 +428,7 @@ void UserAgent::setRegistration(Registration state, const std::string &message) 
     const bool changed = m_registration != state;
     m_registration = state;
     if (changed || state == Registration::Failed) {
-        qCInfo(lcSip).noquote() << "registration:" << message.c_str();
+        qCInfo(lcSip).noquote() << "registration:" << logText(message);
         Q_EMIT registrationChanged(state, QString::fromStdString(message));
     }
 }

@@ -1,5 +1,6 @@
 #include "ui/AccountSetupDialog.h"
 
+#include "ui/PlainText.h"
 #include "ui_AccountSetupDialog.h"
 
 #include <QPushButton>
@@ -10,6 +11,7 @@ namespace napkin::ui {
 AccountSetupDialog::AccountSetupDialog(QWidget *parent)
     : QDialog(parent), m_ui(std::make_unique<::Ui::AccountSetupDialog>()) {
     m_ui->setupUi(this);
+    usePlainTextLabels(this); // test results quote the registrar and the certificate service
     m_ui->transportCombo->addItem(tr("UDP"), QStringLiteral("udp"));
     m_ui->transportCombo->addItem(tr("TCP"), QStringLiteral("tcp"));
     m_ui->transportCombo->addItem(tr("TLS (encrypted signalling)"), QStringLiteral("tls"));

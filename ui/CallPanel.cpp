@@ -1,5 +1,6 @@
 #include "ui/CallPanel.h"
 
+#include "ui/PlainText.h"
 #include "ui/Shortcuts.h"
 #include "ui_CallPanel.h"
 
@@ -9,6 +10,7 @@ namespace napkin::ui {
 
 CallPanel::CallPanel(QWidget *parent) : QWidget(parent), m_ui(std::make_unique<::Ui::CallPanel>()) {
     m_ui->setupUi(this);
+    usePlainTextLabels(this); // peer, end reason, not-end-to-end reason, device: remote text
     QFont big = m_ui->peerLabel->font();
     big.setPointSizeF(big.pointSizeF() * 1.4);
     big.setBold(true);

@@ -1,5 +1,6 @@
 #include "ui/DevicesPage.h"
 
+#include "ui/PlainText.h"
 #include "ui/UiIcons.h"
 #include "ui_DevicesPage.h"
 
@@ -27,6 +28,7 @@ QString shortTime(const QDateTime &when) {
 DevicesPage::DevicesPage(QWidget *parent)
     : QWidget(parent), m_ui(std::make_unique<::Ui::DevicesPage>()) {
     m_ui->setupUi(this);
+    usePlainTextLabels(this); // device names come from certificates, errors from the service
     auto *table = m_ui->devicesTable;
     table->setColumnCount(Columns);
     table->setHorizontalHeaderLabels(
@@ -193,8 +195,8 @@ void DevicesPage::confirmRevoke(const QString &fingerprint) {
             self = row.thisDevice;
         }
     }
-    auto *box =
-        new QMessageBox(QMessageBox::Warning, tr("Revoke device?"),
+    QMessageBox *box =
+        plainMessageBox(QMessageBox::Warning, tr("Revoke device?"),
                         tr("Revoke the certificate of %1?").arg(name), QMessageBox::NoButton, this);
     box->setInformativeText(
         self ? tr("This is the device you are using. Callers will stop reaching it until it "

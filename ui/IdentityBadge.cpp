@@ -1,5 +1,7 @@
 #include "ui/IdentityBadge.h"
 
+#include "ui/PlainText.h"
+
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -33,6 +35,7 @@ IdentityBadge::IdentityBadge(QWidget *parent) : QFrame(parent) {
     words->addWidget(m_title);
     words->addWidget(m_detailLabel);
     row->addLayout(words, 1);
+    usePlainTextLabels(this); // the detail names the peer's domain and device
     refresh();
 }
 
@@ -95,7 +98,7 @@ void IdentityBadge::refresh() {
     setAccessibleName(tr("Caller identity: %1").arg(m_title->text()));
     setAccessibleDescription(m_title->text() + QStringLiteral(". ") + m_detailLabel->text());
     m_icon->setAccessibleName(m_title->text());
-    setToolTip(m_detailLabel->text());
+    setToolTip(plainToolTip(m_detailLabel->text()));
 }
 
 } // namespace napkin::ui

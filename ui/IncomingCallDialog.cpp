@@ -1,5 +1,6 @@
 #include "ui/IncomingCallDialog.h"
 
+#include "ui/PlainText.h"
 #include "ui/Shortcuts.h"
 #include "ui_IncomingCallDialog.h"
 
@@ -10,6 +11,7 @@ namespace napkin::ui {
 IncomingCallDialog::IncomingCallDialog(QWidget *parent)
     : QDialog(parent), m_ui(std::make_unique<::Ui::IncomingCallDialog>()) {
     m_ui->setupUi(this);
+    usePlainTextLabels(this); // the caller's address and device are the caller's words
     setWindowIcon(appIcon());
     QFont big = m_ui->peerLabel->font();
     big.setPointSizeF(big.pointSizeF() * 1.5);

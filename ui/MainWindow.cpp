@@ -2,6 +2,7 @@
 
 #include "ui/CallPanel.h"
 #include "ui/DevicesPage.h"
+#include "ui/PlainText.h"
 #include "ui/Shortcuts.h"
 #include "ui_MainWindow.h"
 
@@ -93,6 +94,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_registrationLabel->setAccessibleName(tr("Registration"));
     m_enrolmentLabel = new QLabel(this);
     m_enrolmentLabel->setAccessibleName(tr("Certificate"));
+    // Registration and enrolment words quote the registrar and the certificate service.
+    usePlainTextLabels(this);
     statusBar()->addWidget(m_registrationIcon);
     statusBar()->addWidget(m_registrationLabel, 1);
     statusBar()->addPermanentWidget(m_enrolmentLabel);
@@ -101,7 +104,7 @@ MainWindow::MainWindow(QWidget *parent)
     // full text as the bar's tooltip.
     connect(statusBar(), &QStatusBar::messageChanged, this, [this](const QString &message) {
         m_enrolmentLabel->setVisible(message.isEmpty());
-        statusBar()->setToolTip(message);
+        statusBar()->setToolTip(plainToolTip(message));
     });
 
     setupActions();
@@ -193,7 +196,7 @@ void MainWindow::setContacts(const QList<ContactRow> &rows) {
     m_ui->contactsList->clear();
     for (const ContactRow &row : rows) {
         auto *item = new QTreeWidgetItem(m_ui->contactsList, {row.name, row.address});
-        item->setToolTip(1, tr("Call %1").arg(row.address));
+        item->setToolTip(1, plainToolTip(tr("Call %1").arg(row.address)));
     }
     m_ui->contactsList->resizeColumnToContents(0);
     m_ui->removeContactButton->setEnabled(!rows.isEmpty());
@@ -257,7 +260,7 @@ void MainWindow::setStatus(const StatusView &status) {
     m_enrolmentLabel->setStyleSheet(
         status.enrolmentFailed ? QStringLiteral("color: #b01c1c; font-weight: bold;") : QString());
     if (m_tray != nullptr) {
-        m_tray->setToolTip(tr("Napkin: %1").arg(words));
+        m_tray->setToolTip(plainToolTip(tr("Napkin: %1").arg(words)));
     }
 }
 
@@ -305,14 +308,14 @@ void MainWindow::notifyIncomingCall(const QString &peer, BadgeState verdict,
     const QString title = tr("%1 is calling").arg(peer);
     const QString text = badgeTitle(verdict) + QStringLiteral(": ") + detail;
     if (m_tray != nullptr && QSystemTrayIcon::supportsMessages()) {
-        m_tray->showMessage(title, text, badgeIcon(verdict), 30000);
+        m_tray->showMessage(title, notificationBody(text), badgeIcon(verdict), 30000);
     }
     QApplication::alert(this);
 }
 
 void MainWindow::notifyAlert(const QString &title, const QString &message) {
     if (m_tray != nullptr && QSystemTrayIcon::supportsMessages()) {
-        m_tray->showMessage(title, message, QSystemTrayIcon::Warning, 0);
+        m_tray->showMessage(title, notificationBody(message), QSystemTrayIcon::Warning, 0);
     }
     QApplication::alert(this);
 }

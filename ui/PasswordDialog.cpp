@@ -1,5 +1,6 @@
 #include "ui/PasswordDialog.h"
 
+#include "ui/PlainText.h"
 #include "ui/UiIcons.h"
 #include "ui_PasswordDialog.h"
 
@@ -10,6 +11,7 @@ namespace napkin::ui {
 PasswordDialog::PasswordDialog(const QString &address, const QString &explanation, QWidget *parent)
     : QDialog(parent), m_ui(std::make_unique<::Ui::PasswordDialog>()) {
     m_ui->setupUi(this);
+    usePlainTextLabels(this); // the explanation may quote the registrar
     setWindowIcon(appIcon());
     m_ui->reasonLabel->setText(tr("Enter the password for %1.").arg(address) +
                                QStringLiteral("\n\n") + explanation);

@@ -7,6 +7,7 @@
 #include "app/controllers/DevicesModel.h"
 #include "app/controllers/HistoryModel.h"
 #include "app/controllers/PhoneController.h"
+#include "ui/PlainText.h"
 
 #include <QMessageBox>
 #include <QStatusBar>
@@ -86,8 +87,8 @@ PhoneBinding::PhoneBinding(app::PhoneController &phone, app::AppSettings &settin
             &PhoneBinding::activeCallChanged);
     connect(&phone, &app::PhoneController::callFailed, this, [this](const QString &reason) {
         m_window.statusBar()->showMessage(tr("Call failed: %1").arg(reason), 15000);
-        auto *box = new QMessageBox(QMessageBox::Warning, tr("Call failed"), reason,
-                                    QMessageBox::Ok, &m_window);
+        QMessageBox *box = plainMessageBox(QMessageBox::Warning, tr("Call failed"), reason,
+                                           QMessageBox::Ok, &m_window);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     });
@@ -535,10 +536,10 @@ void PhoneBinding::showCall(Call *call) {
 }
 
 void PhoneBinding::askPlainCall(const QPointer<Call> &call, const QString &question) {
-    auto *box = new QMessageBox(QMessageBox::Warning, tr("Call without protection?"), question,
-                                QMessageBox::Yes | QMessageBox::No, &m_window);
+    // The question names a remote address and quotes the refusal's reason phrase.
+    QMessageBox *box = plainMessageBox(QMessageBox::Warning, tr("Call without protection?"),
+                                       question, QMessageBox::Yes | QMessageBox::No, &m_window);
     box->setObjectName(QStringLiteral("plainCallConsent"));
-    box->setTextFormat(Qt::PlainText); // the question names a remote address
     box->setDefaultButton(QMessageBox::No);
     box->setEscapeButton(QMessageBox::No);
     box->setAttribute(Qt::WA_DeleteOnClose);

@@ -1,6 +1,7 @@
 #include "ui/SettingsDialog.h"
 
 #include "ui/AudioCheck.h"
+#include "ui/PlainText.h"
 #include "ui_SettingsDialog.h"
 
 #include <QFileDialog>
@@ -13,6 +14,7 @@ SettingsDialog::SettingsDialog(QWidget *parent)
     : QDialog(parent), m_ui(std::make_unique<::Ui::SettingsDialog>()),
       m_audio(new AudioCheck(this)) {
     m_ui->setupUi(this);
+    usePlainTextLabels(this); // audio device names and errors are not ours to format
     m_ui->buttons->button(QDialogButtonBox::Save)->setAccessibleName(tr("Save settings"));
     m_ui->buttons->button(QDialogButtonBox::Cancel)->setAccessibleName(tr("Cancel"));
     m_ui->keyStorageCombo->addItem(tr("System keychain (kept between starts)"));

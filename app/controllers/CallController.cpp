@@ -1,5 +1,6 @@
 #include "app/controllers/CallController.h"
 
+#include "crypto/Certificate.h"
 #include "sipcore/Call.h"
 
 #include <QRegularExpression>
@@ -352,8 +353,10 @@ QString CallController::qualityTextFor(const media::MediaStatistics *s) {
 }
 
 QString CallController::deviceNameFor(const QString &instanceUrn, const QString &fingerprint) {
-    if (!instanceUrn.isEmpty()) {
-        return instanceUrn;
+    // Certificate::instanceUrn() already drops a URN that is not a UUID; this name is shown
+    // in the badge, the device list and the unknown-device alert, so check once more.
+    if (auto canonical = crypto::normaliseInstanceUrn(instanceUrn.toStdString())) {
+        return text(*canonical);
     }
     const QString groups = fingerprintGroupsFor(fingerprint);
     if (groups.isEmpty()) {

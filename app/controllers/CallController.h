@@ -117,7 +117,8 @@ public:
     [[nodiscard]] static QString securityTextFor(bool endToEnd, const QString &reason);
     /// Loss, jitter and round trip from RTCP, or "No quality data yet".
     [[nodiscard]] static QString qualityTextFor(const media::MediaStatistics *statistics);
-    /// The device's name: its instance URN, else a short fingerprint.
+    /// The device's name: its instance URN if that is a canonical urn:uuid: UUID (anything
+    /// else is ignored), else a short fingerprint.
     [[nodiscard]] static QString deviceNameFor(const QString &instanceUrn,
                                                const QString &fingerprint);
     /// "sha256:3f2a91c0..." -> "3F2A 91C0 ..."; empty for anything else.

@@ -12,6 +12,7 @@
 #include "ui/MainWindow.h"
 #include "ui/PasswordDialog.h"
 #include "ui/PhoneBinding.h"
+#include "ui/PlainText.h"
 
 #include <QMessageBox>
 #include <QStatusBar>
@@ -270,8 +271,9 @@ void DesktopApp::startPhone(const QByteArray &password) {
     if (auto started = m_phone->start(); !started) {
         const QString &error = started.error();
         m_window->statusBar()->showMessage(error);
-        auto *box = new QMessageBox(QMessageBox::Warning, tr("Napkin cannot start the account"),
-                                    error, QMessageBox::Ok, m_window.get());
+        QMessageBox *box =
+            ui::plainMessageBox(QMessageBox::Warning, tr("Napkin cannot start the account"), error,
+                                QMessageBox::Ok, m_window.get());
         box->setInformativeText(tr("Check the account in Settings; saving restarts it."));
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();

@@ -203,6 +203,53 @@ private Q_SLOTS:
         QVERIFY(!r.error().detail.empty());
     }
 
+    void instanceUrnMustBeAUuid_data() {
+        QTest::addColumn<QString>("urn");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("canonical")
+            << QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6") << true;
+        QTest::newRow("upper case (normalised)")
+            << QStringLiteral("URN:UUID:F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6") << true;
+        QTest::newRow("markup") << QStringLiteral("urn:uuid:<b>x</b>") << false;
+        QTest::newRow("link") << QStringLiteral("urn:uuid:<a href=\"http://x\">link</a>") << false;
+        QTest::newRow("not a UUID") << QStringLiteral("urn:uuid:not-a-uuid") << false;
+        QTest::newRow("UUID and more")
+            << QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6x") << false;
+        QTest::newRow("UUID, newline, text")
+            << QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6\nforged line")
+            << false;
+        QTest::newRow("no dashes")
+            << QStringLiteral("urn:uuid:f81d4fae7dec11d0a76500a0c91e6bf6") << false;
+        QTest::newRow("empty UUID") << QStringLiteral("urn:uuid:") << false;
+    }
+    void instanceUrnMustBeAUuid() {
+        QFETCH(QString, urn);
+        QFETCH(bool, accepted);
+        TestCertOptions o;
+        o.uris = {"sip:bob@b.example", urn.toStdString()};
+        auto r = check(make(o));
+        if (accepted) {
+            QVERIFY2(r.ok(), r.ok() ? "" : r.error().detail.c_str());
+            return;
+        }
+        QVERIFY2(!r.ok(), "the certificate was accepted");
+        QCOMPARE(r.error().type, ProblemType::BadInstanceUrn);
+        QCOMPARE(problemStatus(r.error().type), 400);
+        QCOMPARE(problemSlug(r.error().type), std::string_view("bad-instance-urn"));
+        const std::string &detail = r.error().detail;
+        QVERIFY2(detail.find("8-4-4-4-12") != std::string::npos, detail.c_str());
+        QVERIFY2(detail.find('\n') == std::string::npos, detail.c_str());
+    }
+
+    void twoInstanceUrnsAreRefused() {
+        TestCertOptions o;
+        o.uris = {"sip:bob@b.example", "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+                  "urn:uuid:11111111-2222-3333-4444-555555555555"};
+        auto r = check(make(o));
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().type, ProblemType::BadInstanceUrn);
+    }
+
     void validityLimitIsConfigurable() {
         IdentityOptions o;
         o.aor = "bob@b.example";

@@ -435,6 +435,18 @@ private Q_SLOTS:
             s.key = kind;
             QTest::newRow(name) << device(s) << 422 << QStringLiteral("key-not-allowed");
         }
+        // The instance URN is shown by clients and keys their records: a UUID or nothing.
+        s = {};
+        s.aor = aor;
+        s.extraUris = {QStringLiteral("urn:uuid:<b>x</b>")};
+        QTest::newRow("instance URN with markup")
+            << device(s) << 400 << QStringLiteral("bad-instance-urn");
+        s.extraUris = {QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6\nX")};
+        QTest::newRow("instance URN with a newline")
+            << device(s) << 400 << QStringLiteral("bad-instance-urn");
+        s.extraUris = {QStringLiteral("urn:uuid:not-a-uuid")};
+        QTest::newRow("instance URN not a UUID")
+            << device(s) << 400 << QStringLiteral("bad-instance-urn");
         QTest::newRow("not a certificate") << QByteArray("\x30\x82\x01\x00garbage", 12) << 400
                                            << QStringLiteral("malformed-certificate");
         QTest::newRow("empty body")
@@ -463,7 +475,13 @@ private Q_SLOTS:
             QVERIFY(cert.ok());
             m_bobDevices.push_back(IssuedCert{*cert, body, {}, {}});
         } else {
-            QVERIFY(!r->json().value(QStringLiteral("detail")).toString().isEmpty());
+            const QString detail = r->json().value(QStringLiteral("detail")).toString();
+            QVERIFY(!detail.isEmpty());
+            if (slug == QStringLiteral("bad-instance-urn")) {
+                // Says what a URN must look like; quotes nothing that could break a line.
+                QVERIFY2(detail.contains(QStringLiteral("8-4-4-4-12")), qPrintable(detail));
+                QVERIFY2(!detail.contains(QLatin1Char('\n')), qPrintable(detail));
+            }
         }
     }
 

@@ -132,10 +132,19 @@ void TestCallController::fingerprintGroups() {
 }
 
 void TestCallController::deviceNameFallsBackToFingerprint() {
-    QCOMPARE(CallController::deviceNameFor(QStringLiteral("urn:uuid:1"), QString()),
-             QStringLiteral("urn:uuid:1"));
+    QCOMPARE(CallController::deviceNameFor(
+                 QStringLiteral("urn:uuid:5E1B0C7E-0000-4000-8000-000000000001"), QString()),
+             QStringLiteral("urn:uuid:5e1b0c7e-0000-4000-8000-000000000001"));
     QCOMPARE(CallController::deviceNameFor({}, QString::fromLatin1(fingerprint)),
              QStringLiteral("3F2A 91C0 AABB CCDD…"));
+    // A URN that is not a UUID is the certificate maker's text: it names nothing.
+    for (const char *urn : {"urn:uuid:1", "urn:uuid:<b>x</b>", "urn:uuid:laptop\nline"}) {
+        QCOMPARE(CallController::deviceNameFor(QString::fromLatin1(urn),
+                                               QString::fromLatin1(fingerprint)),
+                 QStringLiteral("3F2A 91C0 AABB CCDD…"));
+    }
+    QCOMPARE(CallController::deviceNameFor(QStringLiteral("urn:uuid:1"), QString()),
+             QStringLiteral("unknown device"));
 }
 
 void TestCallController::qualityText() {

@@ -4,6 +4,7 @@
 #include "crypto/DeviceIdentity.h"
 #include "crypto/NameMatch.h"
 #include "tests/crypto/CryptoTestSupport.h"
+#include "tests/crypto/TestCertFactory.h"
 
 #include <QCryptographicHash>
 #include <QRegularExpression>
@@ -200,6 +201,36 @@ private Q_SLOTS:
         } else {
             QCOMPARE(QString::fromStdString(info.curve), QStringLiteral("prime256v1"));
         }
+    }
+
+    // A peer's certificate is made by whoever made it: an instance URN that is not a UUID
+    // is text of their choosing, shown by the UI and used as a key, so it counts as none.
+    void peerInstanceUrnMustBeAUuid_data() {
+        QTest::addColumn<QString>("san");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("canonical")
+            << QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6")
+            << QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+        QTest::newRow("upper case, normalised")
+            << QStringLiteral("urn:UUID:F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6")
+            << QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+        QTest::newRow("markup") << QStringLiteral("urn:uuid:<b>x</b>") << QString();
+        QTest::newRow("image") << QStringLiteral("urn:uuid:<img src=\"x\">") << QString();
+        QTest::newRow("not a UUID") << QStringLiteral("urn:uuid:laptop") << QString();
+        QTest::newRow("UUID and a newline")
+            << QStringLiteral("urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6\nx") << QString();
+    }
+    void peerInstanceUrnMustBeAUuid() {
+        QFETCH(QString, san);
+        QFETCH(QString, expected);
+        napkin::crypto::test::TestCertOptions o;
+        o.commonName = "bob";
+        o.uris = {"sip:bob@b.example", san.toStdString()};
+        auto made = napkin::crypto::test::makeTestCert(o);
+        QVERIFY(made.ok());
+        const auto urn = made->certificate.instanceUrn();
+        QCOMPARE(QString::fromStdString(urn.value_or(std::string())), expected);
+        QCOMPARE(urn.has_value(), !expected.isEmpty());
     }
 
     void defaults() {

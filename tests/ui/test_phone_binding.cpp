@@ -6,6 +6,7 @@
 #include "app/controllers/DevicesModel.h"
 #include "app/controllers/HistoryModel.h"
 #include "app/controllers/PhoneController.h"
+#include "tests/ui/BoundPhone.h"
 #include "ui/CallPanel.h"
 #include "ui/DevicesPage.h"
 #include "ui/IncomingCallDialog.h"
@@ -33,9 +34,7 @@ private:
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_home.isValid());
-        qputenv("XDG_CONFIG_HOME", (m_home.path() + QStringLiteral("/config")).toUtf8());
-        qputenv("XDG_DATA_HOME", (m_home.path() + QStringLiteral("/data")).toUtf8());
-        QStandardPaths::setTestModeEnabled(false);
+        ui::testing::useHome(m_home);
     }
 
     void verdictsMapOneToOne() {
