@@ -290,6 +290,7 @@ int main(int argc, char **argv) {
     ServiceClientSettings settings;
     settings.dns.address = QHostAddress(QHostAddress::LocalHost);
     settings.dns.port = dnsPort;
+    settings.allowPrivateServices = true; // certd runs on loopback
     auto trust = TrustStore::create(QDir(dir).filePath(QStringLiteral("ca.pem")), false);
     if (!trust.ok()) {
         die(trust.error().message);

@@ -4,6 +4,7 @@
 // (UserAgent) implements it; a Call never reaches into its owner otherwise.
 
 #include "crypto/Certificate.h"
+#include "sipcore/DigestRealm.h"
 #include "sipcore/IdentityVerdict.h"
 
 #include <string>
@@ -23,8 +24,10 @@ public:
     /// The Contact this device puts in its requests.
     [[nodiscard]] virtual const std::string &contact() const = 0;
     /// nua's credentials ("Digest:\"realm\":user:password") answering the
-    /// 401/407 `challenge`, or empty when this account has none for it.
-    [[nodiscard]] virtual std::string credentialsFor(const sip_s *challenge) const = 0;
+    /// 401/407 `challenge` from `asker` (in words: "b.example's proxy"), or
+    /// why this account does not answer it (a realm not its own).
+    [[nodiscard]] virtual Result<std::string, RealmRefusal>
+    credentialsFor(const sip_s *challenge, const std::string &asker) const = 0;
     /// `device`, vouched for by `aor`'s domain, signed this call: the verdict
     /// (Verified, or VerifiedNewDevice when the address used other devices
     /// before), with the sighting remembered.

@@ -157,7 +157,10 @@ void Call::decide(const IdentityVerdict &verdict) {
             verdict.kind == IdentityVerdict::Kind::Failed
                 ? CallErrc::IdentityRejected
                 : (d.status == 415 ? CallErrc::MediaFailed : CallErrc::NotEndToEnd);
-        refuse(code, d.status, d.phrase, d.reason);
+        // The caller is told the peer-facing reason only; the details stay here.
+        noteEnd(code, d.reason, d.status, false);
+        respond(d.status, d.phrase, d.peerReason);
+        setState(State::Ending);
         return;
     }
     m_security.protection = d.endToEnd ? Protection::Agreed : Protection::Clear;

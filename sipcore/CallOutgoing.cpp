@@ -165,14 +165,18 @@ void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
         return;
     }
     if ((status == 401 || status == 407) && m_state != State::Ending) {
-        const std::string credentials = m_ctx.host.credentialsFor(sip);
-        if (++leg->challenges > 2 || credentials.empty() || sip == nullptr || !sip->sip_cseq) {
+        const std::string domain = m_peer ? m_peer->host : m_peerAor;
+        const auto credentials = m_ctx.host.credentialsFor(
+            sip, status == 407 ? domain + "'s proxy" : m_peerAor + "'s phone");
+        if (!credentials || ++leg->challenges > 2 || sip == nullptr || !sip->sip_cseq) {
             noteEnd(CallErrc::Local,
-                    "the proxy did not accept this account's credentials for the call", status,
-                    false);
+                    credentials ? "the proxy did not accept this account's credentials for the call"
+                                : credentials.error().reason,
+                    status, false);
+            nua_authenticate(m_handle, NUTAG_AUTH(kDeclineChallenge), TAG_END());
             return;
         }
-        sendInvite(true, sip->sip_cseq->cs_seq + 1, credentials);
+        sendInvite(true, sip->sip_cseq->cs_seq + 1, *credentials);
         return;
     }
     if (status >= 300) {

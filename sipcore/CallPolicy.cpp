@@ -4,13 +4,47 @@ namespace napkin::sip {
 
 namespace {
 
-IncomingDecision reject(int status, std::string phrase, std::string reason) {
+/// `peerReason` empty: the caller is told `reason` itself (it names nothing
+/// but what the caller sent or this device's own policy).
+IncomingDecision reject(int status, std::string phrase, std::string reason,
+                        std::string peerReason = {}) {
     IncomingDecision d;
     d.action = IncomingDecision::Action::Reject;
     d.status = status;
     d.phrase = std::move(phrase);
+    d.peerReason = peerReason.empty() ? reason : std::move(peerReason);
     d.reason = std::move(reason);
     return d;
+}
+
+/// What the caller is told about a failed check of its identity: what went
+/// wrong with what it sent, never what this device saw on its network.
+std::string peerFacingFailure(IdentityFailure failure) {
+    const std::string failed = "the caller's identity check failed";
+    switch (failure) {
+    case IdentityFailure::CertificatesUnavailable:
+        return "the caller's certificate service could not be reached";
+    case IdentityFailure::Malformed:
+        return failed + ": the signed body does not parse";
+    case IdentityFailure::BadSignature:
+        return failed + ": the content does not match its signature";
+    case IdentityFailure::SignerNotListed:
+        return failed + ": the signer is not a device the caller's domain publishes";
+    case IdentityFailure::WrongAddress:
+        return failed + ": the signer's certificate names another address";
+    case IdentityFailure::CertificateInvalid:
+        return failed + ": the signer's certificate is expired or not yet valid";
+    case IdentityFailure::HeaderMismatch:
+        return failed + ": the signed headers differ from the INVITE's";
+    case IdentityFailure::DateOutOfRange:
+        return failed + ": the signed Date is too far from the callee's clock";
+    case IdentityFailure::None:
+    case IdentityFailure::NotForThisDevice:
+    case IdentityFailure::DecryptFailed:
+    case IdentityFailure::Internal:
+        break;
+    }
+    return failed;
 }
 
 IncomingDecision ring(bool endToEnd, std::string reason) {
@@ -35,13 +69,16 @@ IncomingDecision decideIncoming(const IdentityVerdict &caller, BodyKind inviteBo
             return ring(false, "the caller's identity check FAILED: " + caller.reason);
         }
         return reject(403, "Caller Identity Check Failed",
-                      "the caller's identity check failed: " + caller.reason);
+                      "the caller's identity check failed: " + caller.reason,
+                      peerFacingFailure(caller.failure));
     case IdentityVerdict::Kind::Unsigned:
         if (settings.requireEndToEnd) {
             return reject(488, "End-to-End Security Required",
                           "this device only accepts end-to-end secured calls, and the caller's "
                           "identity is not signed (" +
-                              caller.reason + ")");
+                              caller.reason + ")",
+                          "this device only accepts end-to-end secured calls, and the caller's "
+                          "identity is not signed");
         }
         return ring(false, "not end-to-end: " + caller.reason);
     case IdentityVerdict::Kind::Verified:

@@ -37,6 +37,10 @@ struct IncomingDecision {
     std::string phrase;    ///< reason phrase for Reject
     std::string reason;    ///< in words, for the user and the log
     bool endToEnd = false; ///< the answer will be encrypted and signed
+    /// For Reject: what the caller is told (the Warning). Generic on purpose:
+    /// never the addresses, DNS servers or connection errors of `reason`, so
+    /// that an INVITE cannot be used to probe what this device can reach.
+    std::string peerReason;
 };
 
 /// `inviteBody` is the kind of body the INVITE carried; `haveIdentity` says

@@ -40,6 +40,12 @@ public:
     /// otherwise.
     virtual void refreshIfUnknown(const std::string &aor, const std::string &fingerprint,
                                   CertificateCallback done) = 0;
+    /// The source for fetches that someone else's request starts (an incoming
+    /// INVITE names any domain it likes). A source that limits how often it
+    /// asks a domain's service (DirectoryCertificates) charges those to their
+    /// own budget, so that a flood of INVITEs never starves this device's own
+    /// calls; this one by default.
+    [[nodiscard]] virtual CertificateSource &forPeerRequests() { return *this; }
 };
 
 } // namespace napkin::sip

@@ -28,23 +28,37 @@ SourceError sourceError(const discovery::DiscoveryError &error) {
 } // namespace
 
 DirectoryCertificates::DirectoryCertificates(discovery::CertificateDirectory &directory,
-                                             QObject *parent)
-    : QObject(parent), m_directory(directory) {}
+                                             QObject *parent, Origin origin)
+    : QObject(parent), m_directory(directory), m_origin(origin) {}
+
+DirectoryCertificates::~DirectoryCertificates() = default;
+
+CertificateSource &DirectoryCertificates::forPeerRequests() {
+    if (m_origin == Origin::Peer) {
+        return *this;
+    }
+    if (!m_peer) {
+        m_peer = std::make_unique<DirectoryCertificates>(m_directory, nullptr, Origin::Peer);
+    }
+    return *m_peer;
+}
 
 void DirectoryCertificates::fetch(const std::string &aor, SetCallback done) {
     QPointer<DirectoryCertificates> self(this);
-    m_directory.fetch(QString::fromStdString(aor),
-                      [self, done = std::move(done)](
-                          discovery::DiscoveryResult<discovery::CertificateSet> result) {
-                          if (!self) {
-                              return;
-                          }
-                          if (!result) {
-                              done(fail(sourceError(result.error())));
-                              return;
-                          }
-                          done(std::move(result->certificates));
-                      });
+    m_directory.fetch(
+        QString::fromStdString(aor),
+        [self,
+         done = std::move(done)](discovery::DiscoveryResult<discovery::CertificateSet> result) {
+            if (!self) {
+                return;
+            }
+            if (!result) {
+                done(fail(sourceError(result.error())));
+                return;
+            }
+            done(std::move(result->certificates));
+        },
+        discovery::CertificateDirectory::Policy::UseCache, m_origin);
 }
 
 void DirectoryCertificates::refreshIfUnknown(const std::string &aor, const std::string &fingerprint,
@@ -61,7 +75,8 @@ void DirectoryCertificates::refreshIfUnknown(const std::string &aor, const std::
                 return;
             }
             done(std::move(result).value());
-        });
+        },
+        m_origin);
 }
 
 } // namespace napkin::sip

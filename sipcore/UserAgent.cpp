@@ -15,6 +15,8 @@
 #include <QEventLoop>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace napkin::sip {
 
 /// The C callback nua calls; forwards to the agent (its magic).
@@ -403,15 +405,20 @@ void UserAgent::onRegisterResponse(int event, int status, const char *phrase, co
         return;
     }
     if (status == 401 || status == 407) {
-        const std::string credentials = credentialsFor(sip);
-        if (credentials.empty() || ++m_registerChallenges > 2 || m_shuttingDown) {
-            m_registrationError =
-                "the registrar " + m_settings.registrar + " refused the credentials (" + text + ")";
+        const auto credentials = credentialsFor(sip, "the registrar " + m_settings.registrar);
+        if (!credentials || ++m_registerChallenges > 2 || m_shuttingDown) {
+            m_registrationError = credentials ? "the registrar " + m_settings.registrar +
+                                                    " refused the credentials (" + text + ")"
+                                              : credentials.error().reason;
             setRegistration(Registration::Failed, m_registrationError);
+            nua_authenticate(m_register.get(), NUTAG_AUTH(kDeclineChallenge), TAG_END());
             return;
         }
-        nua_authenticate(m_register.get(), NUTAG_AUTH(credentials.c_str()), TAG_END());
+        nua_authenticate(m_register.get(), NUTAG_AUTH(credentials->c_str()), TAG_END());
         return;
+    }
+    if (status == 904 && m_registration == Registration::Failed) {
+        return; // nua ending the challenge we declined (kDeclineChallenge)
     }
     if (status >= 300) {
         m_registrationError = "the registrar " + m_settings.registrar + " answered " + text;
@@ -439,14 +446,34 @@ void UserAgent::onIncomingInvite(nua_handle_s *nh, const sip_s *sip) {
         nua_handle_destroy(nh);
         return;
     }
+    const auto checking = std::count_if(m_calls.begin(), m_calls.end(), [](const auto &entry) {
+        const Call *c = entry.second.call;
+        return c->direction() == Call::Direction::Incoming && c->state() == Call::State::Checking;
+    });
+    if (checking >= m_settings.maxCheckingCalls) {
+        // Each call being checked may fetch from the caller's domain: a flood
+        // of INVITEs must not turn into a flood of connections and memory.
+        qCWarning(lcSip) << "refusing an incoming call:" << checking
+                         << "calls are being checked already";
+        nua_respond(nh, 486, "Busy Here", SIPTAG_RETRY_AFTER_STR("30"),
+                    SIPTAG_WARNING_STR("399 napkin \"too many incoming calls are being checked "
+                                       "at once; try again later\""),
+                    TAG_END());
+        nua_handle_destroy(nh);
+        return;
+    }
     Call *call = newCall(Call::Direction::Incoming, nh);
     call->startIncoming(sip);
     Q_EMIT incomingCall(call);
 }
 
 Call *UserAgent::newCall(Call::Direction direction, nua_handle_s *nh) {
-    auto *call = new Call(Call::Context{*this, m_certificates, m_media, m_settings.policy},
-                          direction, QStringLiteral("c%1").arg(m_nextCall++), nh, m_identity);
+    // What an incoming call fetches, a stranger's INVITE made us fetch: the
+    // source charges it to the caller's domain's budget (CertificateSource).
+    CertificateSource &certificates =
+        direction == Call::Direction::Incoming ? m_certificates.forPeerRequests() : m_certificates;
+    auto *call = new Call(Call::Context{*this, certificates, m_media, m_settings.policy}, direction,
+                          QStringLiteral("c%1").arg(m_nextCall++), nh, m_identity);
     call->setParent(this);
     m_calls[nh] = CallEntry{OwnedHandle(nh), call};
     return call;
@@ -466,26 +493,35 @@ void UserAgent::HandleOwner::operator()(nua_handle_s *nh) const noexcept {
     nua_handle_destroy(nh);
 }
 
-std::string UserAgent::credentialsFor(const sip_s *sip) const {
-    if (sip == nullptr) {
-        return {};
+Result<std::string, RealmRefusal> UserAgent::credentialsFor(const sip_s *sip,
+                                                            const std::string &asker) const {
+    std::vector<std::string> realms;
+    std::vector<std::string> quoted;
+    const msg_auth_t *challenge = nullptr;
+    if (sip != nullptr) {
+        challenge = sip->sip_www_authenticate != nullptr ? sip->sip_www_authenticate
+                                                         : sip->sip_proxy_authenticate;
     }
-    const msg_auth_t *challenge = sip->sip_www_authenticate != nullptr
-                                      ? sip->sip_www_authenticate
-                                      : sip->sip_proxy_authenticate;
     for (; challenge != nullptr; challenge = challenge->au_next) {
         if (challenge->au_scheme == nullptr || std::string_view(challenge->au_scheme) != "Digest") {
             continue;
         }
         const char *realm = msg_params_find(challenge->au_params, "realm=");
-        if (realm == nullptr) {
-            continue;
+        if (realm != nullptr) {
+            quoted.emplace_back(realm);
+            realms.push_back(unquoteRealm(realm));
         }
-        // nua's credential string: scheme:"realm":user:password (the realm keeps its quotes).
-        return "Digest:" + std::string(realm) + ":" + m_settings.authUser + ":" +
-               m_settings.password;
     }
-    return {};
+    const auto aor = crypto::parseAor(m_settings.aor);
+    const AccountRealms own{aor ? aor->host : std::string(), m_settings.extraRealms};
+    auto chosen = chooseDigestRealm(realms, own, asker);
+    if (!chosen) {
+        qCWarning(lcSip) << "not answering a Digest challenge:"
+                         << QString::fromStdString(chosen.error().reason);
+        return fail(std::move(chosen).error());
+    }
+    // nua's credential string: scheme:"realm":user:password (the realm keeps its quotes).
+    return "Digest:" + quoted[*chosen] + ":" + m_settings.authUser + ":" + m_settings.password;
 }
 
 std::string UserAgent::fromHeader(const std::string &tag) const {

@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct nua_s;
 struct nua_handle_s;
@@ -41,6 +42,9 @@ struct UserAgentSettings {
     std::string displayName; ///< for From; empty: none
     std::string authUser;    ///< Digest user name; the AOR's user part when empty
     std::string password;    ///< in memory only, never logged
+    /// Digest realms answered besides the AOR's domain ([account] extra_realms);
+    /// a challenge for any other realm ends the request instead.
+    std::vector<std::string> extraRealms;
     /// "sip:a.example" or "sip:127.0.0.1:5060"; empty: do not register.
     std::string registrar;
     /// Every out-of-dialog request goes here first ("sip:127.0.0.1:5060"); empty: none.
@@ -63,6 +67,9 @@ struct UserAgentSettings {
     std::chrono::seconds registrationExpiry{600};
     PolicySettings policy;
     std::string userAgentName = "Napkin";
+    /// At most this many incoming calls are being checked (their caller's
+    /// certificates fetched) at once; more are answered 486 with Retry-After.
+    int maxCheckingCalls = 16;
 };
 
 /// What kind of thing stopped the agent from doing what was asked.
@@ -160,7 +167,8 @@ private:
     [[nodiscard]] Call *newCall(Call::Direction direction, nua_handle_s *nh);
 
     // CallHost: what a call may ask of its agent.
-    [[nodiscard]] std::string credentialsFor(const sip_s *sip) const override;
+    [[nodiscard]] Result<std::string, RealmRefusal>
+    credentialsFor(const sip_s *sip, const std::string &asker) const override;
     [[nodiscard]] std::string fromHeader(const std::string &tag) const override;
     [[nodiscard]] IdentityVerdict verifiedDevice(const std::string &aor,
                                                  const crypto::Certificate &device) override;

@@ -311,6 +311,7 @@ app::AccountSetup PhoneBinding::accountSetup(const AccountSetupValues &values,
     setup.transport = values.transport;
     setup.dnsServer = settings.dnsServer();
     setup.caFile = settings.caFile();
+    setup.allowPrivateServices = settings.allowPrivateServices();
     return setup;
 }
 

@@ -52,6 +52,8 @@ int exitCodeFor(DiscoveryErrc code) {
         return ExitNoService;
     case DiscoveryErrc::ConnectionRefused:
     case DiscoveryErrc::Timeout:
+    case DiscoveryErrc::AddressNotAllowed:
+    case DiscoveryErrc::RateLimited:
         return ExitUnreachable;
     case DiscoveryErrc::TlsFailure:
     case DiscoveryErrc::UntrustedServiceCertificate:
@@ -140,7 +142,8 @@ struct Context {
     bool json = false;
 };
 
-/// --config, --dns, --ca, --timeout, --json (the options every sub-command shares).
+/// --config, --dns, --ca, --timeout, --allow-private-services, --json (the
+/// options every sub-command shares).
 std::optional<int> buildContext(const CliArgs &args, const std::string &sub, bool needProfile,
                                 Context &ctx) {
     ctx.json = args.has("json");
@@ -153,6 +156,7 @@ std::optional<int> buildContext(const CliArgs &args, const std::string &sub, boo
         }
         ctx.profile = std::move(p).value();
         ctx.settings.dns = ctx.profile->dnsSettings();
+        ctx.settings.allowPrivateServices = ctx.profile->allowPrivateServices;
         ctx.caFile = ctx.profile->caFile;
     } else if (needProfile) {
         return usage(sub, "--config FILE is required");
@@ -167,6 +171,9 @@ std::optional<int> buildContext(const CliArgs &args, const std::string &sub, boo
             return usage(sub, "--dns wants an IPv4 address, optionally with :PORT");
         }
         ctx.settings.dns = p->dnsSettings();
+    }
+    if (args.has("allow-private-services")) {
+        ctx.settings.allowPrivateServices = true;
     }
     if (auto ca = args.value("ca")) {
         ctx.caFile = QString::fromStdString(*ca);
@@ -501,7 +508,7 @@ int runCertsCommand(int argc, char **argv) {
     const std::string sub = argv[2];
     CliArgs::Spec spec;
     spec.valued = {"config", "dns", "ca", "timeout"};
-    spec.flags = {"json", "verbose"};
+    spec.flags = {"json", "verbose", "allow-private-services"};
     bool needProfile = true;
     if (sub == "fetch") {
         needProfile = false;

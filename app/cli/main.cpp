@@ -47,13 +47,15 @@ S/MIME (RFC 5751; output readable by 'openssl cms -inform SMIME')
 
 Certificate service (draft-jennings-sipping-certs)
   certs fetch sip:USER@DOMAIN [--dns IP[:PORT]] [--ca FILE] [--config FILE]
-              [--timeout S] [--json]
+              [--timeout S] [--allow-private-services] [--json]
       Finds DOMAIN's certificate service (DNS SRV _certificates._tcp.DOMAIN,
       else certificates.DOMAIN:443), checks that its TLS certificate is trusted
       (system CAs plus --ca) and names DOMAIN itself, and prints the address's
       device certificates. Certificates for another address, not self-signed
       or expired are dropped and reported on standard error. --dns asks only
-      that server (for the SRV and the address lookups).
+      that server (for the SRV and the address lookups). A service at a
+      loopback, private or link-local address is refused unless
+      --allow-private-services (or the profile's allow_private_services).
   certs enroll --config PROFILE [--json]
       Enrols this device's certificate with the account's password (HTTP
       Digest), then checks the own address and reports unknown devices ("!").
@@ -64,7 +66,8 @@ Certificate service (draft-jennings-sipping-certs)
   certs acknowledge --config PROFILE --fingerprint sha256:HEX
       Removes a device from the service / accepts it as known (locally).
   PROFILE is the account's INI file, shared with the app: [account] aor,
-  password or password_file, username; [network] dns_server, ca_file;
+  password or password_file, username, extra_realms; [network] dns_server,
+  ca_file, allow_private_services, max_fetches_per_domain_per_minute;
   [certificates] lifetime_days or lifetime_hours, cache_ttl, key_storage
   (file|none), state_dir. --verbose shows the engine's log.
 

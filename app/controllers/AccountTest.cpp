@@ -60,6 +60,7 @@ void AccountTest::run(const AccountSetup &setup) {
     if (!setup.caFile.trimmed().isEmpty()) {
         profile.caFile = QFileInfo(setup.caFile.trimmed()).absoluteFilePath();
     }
+    profile.allowPrivateServices = setup.allowPrivateServices;
     // A memory-only key with a one-day certificate, fetched sets never cached.
     profile.certificateLifetime = std::chrono::hours(24);
     profile.cacheTtl = std::chrono::seconds(0);

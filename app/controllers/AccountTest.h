@@ -28,6 +28,9 @@ struct AccountSetup {
     QString transport;     ///< udp | tcp | tls (empty: udp)
     QString dnsServer;     ///< "IP" or "IP:port"; empty: the system's resolver
     QString caFile;        ///< extra CA for services and TLS; empty: system CAs
+    /// The certificate service may be at a loopback or LAN address
+    /// ([network] allow_private_services).
+    bool allowPrivateServices = false;
 };
 
 class AccountTest : public QObject {

@@ -81,6 +81,11 @@ public:
     [[nodiscard]] int cacheTtlSeconds() const { return m_cacheTtl; }
     [[nodiscard]] QString dnsServer() const { return m_dnsServer; }
     [[nodiscard]] QString caFile() const { return m_caFile; }
+    /// [network] allow_private_services of the loaded profile (no switch in
+    /// Settings yet: a LAN deployment sets it in the profile file).
+    [[nodiscard]] bool allowPrivateServices() const {
+        return m_loaded && m_loaded->allowPrivateServices;
+    }
     [[nodiscard]] bool requireEndToEnd() const { return m_requireEndToEnd; }
     [[nodiscard]] bool rejectFailedCalls() const { return m_rejectFailed; }
     [[nodiscard]] KeyStorage keyStorage() const { return m_keyStorage; }

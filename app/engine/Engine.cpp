@@ -132,9 +132,12 @@ Result<void, EngineError> Engine::build() {
     discovery::ServiceClientSettings clientSettings;
     clientSettings.dns = profile.dnsSettings();
     clientSettings.userAgent = m_config.serviceUserAgent;
+    clientSettings.allowPrivateServices = profile.allowPrivateServices;
     m_client = std::make_unique<discovery::ServiceClient>(clientSettings, trust.value());
-    m_directory = std::make_unique<discovery::CertificateDirectory>(
-        *m_client, discovery::DirectorySettings{profile.cacheTtl, {}});
+    discovery::DirectorySettings directorySettings;
+    directorySettings.ttl = profile.cacheTtl;
+    directorySettings.maxPeerFetchesPerDomainPerMinute = profile.maxFetchesPerDomainPerMinute;
+    m_directory = std::make_unique<discovery::CertificateDirectory>(*m_client, directorySettings);
     m_certificates = std::make_unique<sip::DirectoryCertificates>(*m_directory);
 
     m_seen = std::make_unique<sip::SeenDevices>(
@@ -165,6 +168,9 @@ Result<void, EngineError> Engine::build() {
     settings.displayName = profile.displayName.toStdString();
     settings.authUser = profile.username.toStdString();
     settings.password = m_password.toStdString();
+    for (const QString &realm : profile.extraRealms) {
+        settings.extraRealms.push_back(realm.toStdString());
+    }
     settings.registrar = profile.registrar.toStdString();
     settings.outboundProxy = profile.outboundProxy.toStdString();
     settings.bindUrl = m_config.sip.listen;

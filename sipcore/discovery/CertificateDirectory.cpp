@@ -1,6 +1,7 @@
 #include "sipcore/discovery/CertificateDirectory.h"
 
 #include "sipcore/discovery/DiscoveryLog.h"
+#include "sipcore/discovery/LeastRecentlyUsed.h"
 #include "sipcore/discovery/ServiceClient.h"
 #include "sipcore/discovery/ServiceProblem.h"
 
@@ -48,7 +49,8 @@ std::vector<std::string> fingerprints(const std::optional<CertificateSet> &set) 
 
 CertificateDirectory::CertificateDirectory(ServiceClient &client, DirectorySettings settings,
                                            QObject *parent)
-    : QObject(parent), m_client(client), m_settings(settings) {}
+    : QObject(parent), m_client(client), m_settings(settings),
+      m_peerBudget(settings.maxPeerFetchesPerDomainPerMinute) {}
 
 CertificateDirectory::~CertificateDirectory() = default;
 
@@ -63,7 +65,24 @@ bool CertificateDirectory::isFresh(const Entry &entry) const {
     return std::chrono::steady_clock::now() - entry.storedAt < ttl;
 }
 
-void CertificateDirectory::fetch(const QString &aorText, SetCallback done, Policy policy) {
+CertificateDirectory::Entry &CertificateDirectory::use(const QString &key) {
+    auto it = m_entries.find(key);
+    if (it == m_entries.end()) {
+        if (m_entries.size() >= m_settings.maxEntries) {
+            auto victim = leastRecentlyUsed(
+                m_entries, [](const Entry &e) { return e.inFlight || !e.waiting.empty(); });
+            if (victim != m_entries.end()) {
+                m_entries.erase(victim);
+            }
+        }
+        it = m_entries.emplace(key, Entry{}).first;
+    }
+    it->second.lastUse = ++m_useClock;
+    return it->second;
+}
+
+void CertificateDirectory::fetch(const QString &aorText, SetCallback done, Policy policy,
+                                 Origin origin) {
     auto parsed = crypto::parseAor(aorText.toStdString());
     if (!parsed) {
         QTimer::singleShot(
@@ -78,7 +97,7 @@ void CertificateDirectory::fetch(const QString &aorText, SetCallback done, Polic
     }
     const crypto::Aor aor = std::move(parsed).value();
     const QString key = cacheKey(aor);
-    Entry &entry = m_entries[key];
+    Entry &entry = use(key);
     if (policy == Policy::UseCache && isFresh(entry) && !entry.inFlight) {
         // Certificates can expire while cached: filter again for now.
         auto refiltered =
@@ -91,6 +110,21 @@ void CertificateDirectory::fetch(const QString &aorText, SetCallback done, Polic
         }
         QTimer::singleShot(0, this, [done = std::move(done), r = std::move(refiltered)]() mutable {
             done(std::move(r));
+        });
+        return;
+    }
+    const QString domain = QString::fromStdString(aor.host);
+    if (!entry.inFlight && origin == Origin::Peer &&
+        !m_peerBudget.take(domain, std::chrono::steady_clock::now())) {
+        const QString why =
+            QStringLiteral("Napkin already asked %1's certificate service %2 times in the last "
+                           "minute for calls from there, its limit ([network] "
+                           "max_fetches_per_domain_per_minute); %3's certificates are not "
+                           "fetched now.")
+                .arg(domain, QString::number(m_peerBudget.perMinute()), aorText);
+        qCInfo(lcDiscovery) << "rate-limited:" << why;
+        QTimer::singleShot(0, this, [done = std::move(done), why] {
+            done(fail(discoveryError(DiscoveryErrc::RateLimited, why)));
         });
         return;
     }
@@ -234,7 +268,7 @@ void CertificateDirectory::complete(const QString &key, DiscoveryResult<Certific
 }
 
 void CertificateDirectory::refreshIfUnknown(const QString &aor, const QString &fingerprint,
-                                            CertificateCallback done) {
+                                            CertificateCallback done, Origin origin) {
     const QString wanted = fingerprint.trimmed().toLower();
     auto parsed = crypto::parseAor(aor.toStdString());
     bool mayAsk = true;
@@ -266,7 +300,7 @@ void CertificateDirectory::refreshIfUnknown(const QString &aor, const QString &f
                                                 "certificate %2; it must not be trusted.")
                                      .arg(aor, wanted))));
     };
-    fetch(aor, std::move(answer), mayAsk ? Policy::Revalidate : Policy::UseCache);
+    fetch(aor, std::move(answer), mayAsk ? Policy::Revalidate : Policy::UseCache, origin);
 }
 
 std::optional<CertificateSet> CertificateDirectory::cached(const QString &aor) const {

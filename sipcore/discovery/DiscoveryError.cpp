@@ -40,6 +40,10 @@ QString errcName(DiscoveryErrc code) {
         return QStringLiteral("local-failure");
     case DiscoveryErrc::Cancelled:
         return QStringLiteral("cancelled");
+    case DiscoveryErrc::AddressNotAllowed:
+        return QStringLiteral("address-not-allowed");
+    case DiscoveryErrc::RateLimited:
+        return QStringLiteral("rate-limited");
     }
     return QStringLiteral("unknown");
 }

@@ -29,6 +29,9 @@ enum class DiscoveryErrc {
     Rejected,                    ///< the service refused the enrolled certificate (see problemType)
     LocalFailure,                ///< a local file, key store or key generation failed
     Cancelled,                   ///< the operation was abandoned by its owner
+    AddressNotAllowed, ///< the service is at a loopback, private or link-local address, and the
+                       ///< profile does not allow those ([network] allow_private_services)
+    RateLimited,       ///< the domain's service was asked too often in the last minute
 };
 
 /// A short stable name for logs, JSON output and tests ("tls-name-mismatch").

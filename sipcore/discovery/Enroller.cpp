@@ -21,6 +21,7 @@ bool isPermanent(const DiscoveryError &error) {
     case DiscoveryErrc::InvalidAddress:
     case DiscoveryErrc::LocalFailure:
     case DiscoveryErrc::Cancelled:
+    case DiscoveryErrc::AddressNotAllowed: // the profile must change first
         return true;
     case DiscoveryErrc::HttpError:
         return error.httpStatus >= 400 && error.httpStatus < 500 && error.httpStatus != 408 &&

@@ -132,6 +132,31 @@ Value writeLifetime(const Profile &p, bool days) {
     return std::to_string(days ? hours / 24 : hours);
 }
 
+Problem readExtraRealms(Profile &p, const std::string &v, const std::string &) {
+    p.extraRealms.clear();
+    for (const QString &item : qs(v).split(QLatin1Char(','))) {
+        const QString realm = item.trimmed();
+        if (realm.isEmpty()) {
+            continue;
+        }
+        if (realm.contains(QLatin1Char('"')) || realm.contains(QLatin1Char(' ')) ||
+            realm.contains(QLatin1Char('\t'))) {
+            return "extra_realms is a comma list of realms such as sip.a.example, other.example";
+        }
+        p.extraRealms.append(realm);
+    }
+    return {};
+}
+
+Problem readFlag(bool &out, const std::string &v, const char *key) {
+    const auto flag = crypto::parseIniFlag(v);
+    if (!flag) {
+        return std::string(key) + " must be true or false";
+    }
+    out = *flag;
+    return {};
+}
+
 Problem readKeyStorage(Profile &p, const std::string &v, const std::string &) {
     static const std::pair<const char *, Profile::KeyStorage> kNames[] = {
         {"file", Profile::KeyStorage::File},
@@ -193,11 +218,35 @@ const IniKey<Profile> kKeys[] = {
      readText<&Profile::registrar>, writeText<&Profile::registrar>},
     {"account", "outbound_proxy", IniType::Text, "none", "the outbound proxy's SIP URI",
      readText<&Profile::outboundProxy>, writeText<&Profile::outboundProxy>},
+    {"account", "extra_realms", IniType::Text, "none",
+     "Digest realms answered besides the address's domain, a comma list", readExtraRealms,
+     [](const Profile &p) -> Value {
+         return p.extraRealms.isEmpty() ? Value()
+                                        : p.extraRealms.join(QStringLiteral(", ")).toStdString();
+     }},
     {"network", "dns_server", IniType::Text, "the system's resolver",
      "the DNS server, IPv4 address[:port]", readDnsServer, writeDnsServer},
     {"network", "ca_file", IniType::Path, "none",
      "extra CA certificates (PEM) for certificate services", readPath<&Profile::caFile>,
      writeText<&Profile::caFile>},
+    {"network", "allow_private_services", IniType::Flag, "false",
+     "connect to certificate services at loopback, private or link-local addresses",
+     [](Profile &p, const std::string &v, const std::string &) {
+         return readFlag(p.allowPrivateServices, v, "allow_private_services");
+     },
+     [](const Profile &p) -> Value { return p.allowPrivateServices ? "true" : "false"; }},
+    {"network", "max_fetches_per_domain_per_minute", IniType::Number, "10",
+     "how often incoming calls may make this device ask one domain's certificate service, "
+     "1 to 10000 a minute",
+     [](Profile &p, const std::string &v, const std::string &) -> Problem {
+         const auto n = parseCount(qs(v), 1, 10000);
+         if (!n) {
+             return "max_fetches_per_domain_per_minute must be 1 to 10000";
+         }
+         p.maxFetchesPerDomainPerMinute = static_cast<int>(*n);
+         return {};
+     },
+     [](const Profile &p) -> Value { return std::to_string(p.maxFetchesPerDomainPerMinute); }},
     {"certificates", "lifetime_days", IniType::Number, "7",
      "lifetime of this device's certificate, 1 to 90 days",
      [](Profile &p, const std::string &v, const std::string &) {

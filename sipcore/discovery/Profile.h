@@ -10,9 +10,12 @@
 //   display_name = Alice
 //   registrar = sip:a.example
 //   outbound_proxy = sip:proxy.a.example;lr
+//   extra_realms = sip.a.example, b   ; Digest realms answered besides the AOR's domain
 //   [network]
 //   dns_server = 127.0.0.53           ; default: the system's resolver
 //   ca_file = /etc/napkin/extra-ca.pem
+//   allow_private_services = false    ; certificate services on loopback/LAN addresses
+//   max_fetches_per_domain_per_minute = 10 ; fetches incoming calls may start
 //   [certificates]
 //   lifetime_days = 7                 ; or lifetime_hours
 //   cache_ttl = 300                   ; seconds, 0 allowed
@@ -30,6 +33,7 @@
 
 #include <QHostAddress>
 #include <QString>
+#include <QStringList>
 
 #include <chrono>
 #include <optional>
@@ -47,9 +51,17 @@ struct Profile {
     QString displayName;
     QString registrar;
     QString outboundProxy;
+    /// Digest realms this account answers besides its AOR's domain.
+    QStringList extraRealms;
     std::optional<QHostAddress> dnsServer;
     quint16 dnsPort = 53;
     QString caFile;
+    /// Connect to certificate services at loopback, private and link-local
+    /// addresses (a LAN deployment, the test world).
+    bool allowPrivateServices = false;
+    /// How often incoming calls may make this device ask one domain's
+    /// certificate service, per minute.
+    int maxFetchesPerDomainPerMinute = 10;
     std::chrono::seconds certificateLifetime{std::chrono::hours(24 * 7)};
     std::chrono::seconds cacheTtl{300};
     KeyStorage keyStorage = KeyStorage::File;

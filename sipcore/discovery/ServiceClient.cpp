@@ -1,6 +1,8 @@
 #include "sipcore/discovery/ServiceClient.h"
 
+#include "sipcore/discovery/AddressScope.h"
 #include "sipcore/discovery/DiscoveryLog.h"
+#include "sipcore/discovery/LeastRecentlyUsed.h"
 
 #include <optional>
 
@@ -14,6 +16,7 @@ struct ServiceClient::Attempt {
     qsizetype addressIndex = 0;
     std::optional<DiscoveryError> connectError; ///< refused or timed out somewhere
     std::optional<DiscoveryError> resolveError; ///< a target without address
+    std::optional<DiscoveryError> blockedError; ///< an address the settings do not allow
 };
 
 ServiceClient::ServiceClient(ServiceClientSettings settings,
@@ -36,8 +39,27 @@ void ServiceClient::request(const QString &domain, HttpRequest request, Response
     if (!m_settings.reuseConnections) {
         request.setHeader("Connection", "close");
     }
-    m_domains[key].queue.push_back(Pending{std::move(request), std::move(done), false});
+    use(key).queue.push_back(Pending{std::move(request), std::move(done), false});
     QTimer::singleShot(0, this, [this, key] { pump(key); });
+}
+
+ServiceClient::Domain &ServiceClient::use(const QString &domain) {
+    auto it = m_domains.find(domain);
+    if (it == m_domains.end()) {
+        if (m_domains.size() >= m_settings.maxDomains) {
+            auto victim = leastRecentlyUsed(m_domains, [](const Domain &d) {
+                return d.connecting || !d.queue.empty() || (d.connection && d.connection->isBusy());
+            });
+            if (victim != m_domains.end()) {
+                dropConnection(victim->second);
+                delete victim->second.idle;
+                m_domains.erase(victim);
+            }
+        }
+        it = m_domains.emplace(domain, Domain{}).first;
+    }
+    it->second.lastUse = ++m_useClock;
+    return it->second;
 }
 
 void ServiceClient::closeConnections() {
@@ -138,6 +160,8 @@ void ServiceClient::tryTarget(const std::shared_ptr<Attempt> &attempt) {
     if (attempt->targetIndex >= attempt->targets.size()) {
         if (attempt->connectError) {
             connectFailed(attempt->domain, *attempt->connectError);
+        } else if (attempt->blockedError) {
+            connectFailed(attempt->domain, *attempt->blockedError);
         } else if (attempt->resolveError) {
             connectFailed(attempt->domain, *attempt->resolveError);
         } else {
@@ -181,8 +205,23 @@ void ServiceClient::tryAddress(const std::shared_ptr<Attempt> &attempt) {
         return;
     }
     const ServiceTarget &target = attempt->targets[attempt->targetIndex];
-    ConnectTarget where{attempt->addresses[attempt->addressIndex], target.port, target.host,
-                        attempt->domain};
+    const QHostAddress address = attempt->addresses[attempt->addressIndex];
+    // Checked on the address the connection would really go to, after DNS,
+    // for SRV targets and the certificates.<domain> fallback alike.
+    if (const AddressScope scope = addressScope(address);
+        !serviceAddressAllowed(scope, m_settings.allowPrivateServices)) {
+        attempt->blockedError = discoveryError(
+            DiscoveryErrc::AddressNotAllowed,
+            QStringLiteral("%1's certificate service %2 is at %3, %4. Napkin does not connect "
+                           "there unless the profile allows private services ([network] "
+                           "allow_private_services = true).")
+                .arg(attempt->domain, target.host, address.toString(), addressScopeWords(scope)));
+        qCInfo(lcDiscovery) << attempt->blockedError->message;
+        ++attempt->addressIndex;
+        tryAddress(attempt);
+        return;
+    }
+    ConnectTarget where{address, target.port, target.host, attempt->domain};
     auto *connection = new HttpsConnection(where, m_tls, m_settings.connectTimeoutMs,
                                            m_settings.requestTimeoutMs, this);
     ++m_connectionsOpened;

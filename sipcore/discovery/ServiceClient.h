@@ -16,6 +16,7 @@
 #include <QSslCertificate>
 #include <QTimer>
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -34,6 +35,15 @@ struct ServiceClientSettings {
     /// Offer the last TLS session ticket when opening a new connection.
     bool sessionResumption = true;
     QByteArray userAgent = "Napkin";
+    /// Connect to services at loopback, link-local, private (RFC 1918), CGNAT
+    /// and unique local IPv6 addresses ([network] allow_private_services).
+    /// Off: a domain's DNS (which an incoming INVITE's sender may control)
+    /// cannot aim this device at its own host or its LAN. Multicast, broadcast
+    /// and unspecified addresses are refused either way.
+    bool allowPrivateServices = false;
+    /// Per-domain state (connections, queues) kept for at most this many
+    /// domains; the least recently used idle one is forgotten first.
+    std::size_t maxDomains = 256;
 };
 
 class ServiceClient : public QObject {
@@ -71,6 +81,7 @@ private:
         std::deque<Pending> queue;
         bool connecting = false;
         QTimer *idle = nullptr;
+        std::uint64_t lastUse = 0;
     };
     struct Attempt;
 
@@ -81,11 +92,15 @@ private:
     void connected(const QString &domain, HttpsConnection *connection);
     void connectFailed(const QString &domain, DiscoveryError error);
     void dropConnection(Domain &state);
+    /// The state of `domain` (made when new, forgetting the least recently
+    /// used idle domain beyond maxDomains), marked as used now.
+    Domain &use(const QString &domain);
 
     ServiceClientSettings m_settings;
     std::shared_ptr<TlsContext> m_tls;
     ServiceLocator *m_locator;
     std::map<QString, Domain> m_domains;
+    std::uint64_t m_useClock = 0;
     int m_connectionsOpened = 0;
 };
 

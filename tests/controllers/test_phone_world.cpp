@@ -102,6 +102,7 @@ void TestPhoneWorld::accountTestRegistersAndPublishes() {
     setup.transport = settings.transport();
     setup.dnsServer = settings.dnsServer();
     setup.caFile = settings.caFile();
+    setup.allowPrivateServices = settings.allowPrivateServices(); // the world is on loopback
 
     AccountTest test;
     QSignalSpy progress(&test, &AccountTest::progress);

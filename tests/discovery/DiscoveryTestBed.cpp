@@ -182,6 +182,7 @@ discovery::ServiceClientSettings DiscoveryTestBed::clientSettings() const {
     s.dns.attempts = 2;
     s.connectTimeoutMs = 5000;
     s.requestTimeoutMs = 10000;
+    s.allowPrivateServices = true; // every service here is on loopback
     return s;
 }
 

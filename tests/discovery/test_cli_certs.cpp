@@ -43,9 +43,16 @@ private:
     }
 
     QStringList fetchArgs(const QString &aor) {
-        return {QStringLiteral("certs"), QStringLiteral("fetch"),           aor,
-                QStringLiteral("--dns"), m_bed->dns().address().toString(), QStringLiteral("--ca"),
-                m_bed->caFile(),         QStringLiteral("--timeout"),       QStringLiteral("3")};
+        return {QStringLiteral("certs"),
+                QStringLiteral("fetch"),
+                aor,
+                QStringLiteral("--dns"),
+                m_bed->dns().address().toString(),
+                QStringLiteral("--ca"),
+                m_bed->caFile(),
+                QStringLiteral("--timeout"),
+                QStringLiteral("3"),
+                QStringLiteral("--allow-private-services")};
     }
 
     QString writeProfile(const QString &name, const QString &aor, const QString &password,
@@ -63,12 +70,14 @@ private:
         if (!ini.open(QIODevice::WriteOnly)) {
             qFatal("cannot write the profile");
         }
-        ini.write(QStringLiteral("[account]\naor = %1\npassword_file = %2.pass\n"
-                                 "registrar = sip:a.example\n[network]\ndns_server = %3\n"
-                                 "ca_file = %4\n[certificates]\nlifetime_days = 7\n"
-                                 "cache_ttl = 0\nkey_storage = file\n%5")
-                      .arg(aor, name, m_bed->dns().address().toString(), m_bed->caFile(), extra)
-                      .toUtf8());
+        ini.write(
+            QStringLiteral(
+                "[account]\naor = %1\npassword_file = %2.pass\n"
+                "registrar = sip:a.example\n[network]\ndns_server = %3\n"
+                "ca_file = %4\nallow_private_services = true\n[certificates]\nlifetime_days = 7\n"
+                "cache_ttl = 0\nkey_storage = file\n%5")
+                .arg(aor, name, m_bed->dns().address().toString(), m_bed->caFile(), extra)
+                .toUtf8());
         return path;
     }
 

@@ -30,10 +30,11 @@ class TestDiscoveryFetch : public QObject {
 private:
     DiscoveryResult<CertificateSet>
     fetch(CertificateDirectory &directory, const QString &aor,
-          CertificateDirectory::Policy policy = CertificateDirectory::Policy::UseCache) {
+          CertificateDirectory::Policy policy = CertificateDirectory::Policy::UseCache,
+          CertificateDirectory::Origin origin = CertificateDirectory::Origin::Own) {
         std::optional<DiscoveryResult<CertificateSet>> got;
         directory.fetch(
-            aor, [&](DiscoveryResult<CertificateSet> r) { got = std::move(r); }, policy);
+            aor, [&](DiscoveryResult<CertificateSet> r) { got = std::move(r); }, policy, origin);
         if (!spinUntil([&] { return got.has_value(); }, kWaitMs)) {
             return napkin::fail(discoveryError(DiscoveryErrc::Cancelled,
                                                QStringLiteral("the test gave up waiting")));
@@ -220,6 +221,90 @@ private Q_SLOTS:
             },
             3000));
         QVERIFY(m_bed->dns().queriesFor(QStringLiteral("certificates.c.example")) > 0);
+    }
+
+    void privateServiceNeedsTheFlag_data() {
+        QTest::addColumn<QString>("aor");
+        QTest::addColumn<QString>("host");
+        QTest::newRow("SRV target") << "sip:bob@b.example"
+                                    << "svc.elsewhere.test";
+        QTest::newRow("certificates.<domain> fallback") << "sip:carol@c.example"
+                                                        << "certificates.c.example";
+    }
+
+    void privateServiceNeedsTheFlag() {
+        // Every service of the bed is on a 127.x address: without
+        // allow_private_services nothing may connect there.
+        QFETCH(QString, aor);
+        QFETCH(QString, host);
+        auto settings = m_bed->clientSettings();
+        settings.allowPrivateServices = false;
+        {
+            ServiceClient client(settings, m_bed->trust());
+            CertificateDirectory directory(client, DirectorySettings{std::chrono::seconds(0), {}});
+            auto r = fetch(directory, aor);
+            QVERIFY2(!r.ok(), "a loopback service was used without the flag");
+            QCOMPARE(errcName(r.error().code), errcName(DiscoveryErrc::AddressNotAllowed));
+            QVERIFY2(r.error().message.contains(host) &&
+                         r.error().message.contains(QStringLiteral("a loopback address")) &&
+                         r.error().message.contains(QStringLiteral("allow_private_services")),
+                     qPrintable(r.error().message));
+            QCOMPARE(client.connectionsOpened(), 0);
+        }
+        settings.allowPrivateServices = true;
+        ServiceClient client(settings, m_bed->trust());
+        CertificateDirectory directory(client, DirectorySettings{std::chrono::seconds(0), {}});
+        auto r = fetch(directory, aor);
+        DISCOVERY_VERIFY_OK(r);
+        QCOMPARE(client.connectionsOpened(), 1);
+    }
+
+    void peerFetchesAreRateLimitedPerDomain() {
+        using Origin = CertificateDirectory::Origin;
+        using Policy = CertificateDirectory::Policy;
+        auto client = m_bed->makeClient();
+        DirectorySettings settings;
+        settings.ttl = std::chrono::seconds(0);
+        settings.maxPeerFetchesPerDomainPerMinute = 2;
+        CertificateDirectory directory(*client, settings);
+        DISCOVERY_VERIFY_OK(
+            fetch(directory, QStringLiteral("sip:bob@b.example"), Policy::UseCache, Origin::Peer));
+        DISCOVERY_VERIFY_OK(
+            fetch(directory, QStringLiteral("sip:dave@b.example"), Policy::UseCache, Origin::Peer));
+        QCOMPARE(directory.requestsSent(), 2);
+        // The third in a minute from b.example fails at once, without a request.
+        auto limited =
+            fetch(directory, QStringLiteral("sip:erin@b.example"), Policy::UseCache, Origin::Peer);
+        QVERIFY(!limited.ok());
+        QCOMPARE(errcName(limited.error().code), errcName(DiscoveryErrc::RateLimited));
+        QVERIFY2(limited.error().message.contains(QStringLiteral("b.example's certificate "
+                                                                 "service 2 times")) &&
+                     limited.error().message.contains(
+                         QStringLiteral("max_fetches_per_domain_per_minute")),
+                 qPrintable(limited.error().message));
+        QCOMPARE(directory.requestsSent(), 2);
+        // Negative: another domain has its own budget, and this device's own
+        // fetches are never charged, so a flood cannot starve its calls.
+        DISCOVERY_VERIFY_OK(fetch(directory, QStringLiteral("sip:carol@c.example"),
+                                  Policy::UseCache, Origin::Peer));
+        DISCOVERY_VERIFY_OK(
+            fetch(directory, QStringLiteral("sip:erin@b.example"), Policy::UseCache, Origin::Own));
+        QCOMPARE(directory.requestsSent(), 4);
+    }
+
+    void directoryForgetsTheLeastRecentlyUsed() {
+        auto client = m_bed->makeClient();
+        DirectorySettings settings;
+        settings.ttl = std::chrono::seconds(300);
+        settings.maxEntries = 2;
+        CertificateDirectory directory(*client, settings);
+        DISCOVERY_VERIFY_OK(fetch(directory, QStringLiteral("sip:bob@b.example")));
+        DISCOVERY_VERIFY_OK(fetch(directory, QStringLiteral("sip:dave@b.example")));
+        DISCOVERY_VERIFY_OK(fetch(directory, QStringLiteral("sip:bob@b.example"))); // cached
+        QCOMPARE(directory.requestsSent(), 2);
+        DISCOVERY_VERIFY_OK(fetch(directory, QStringLiteral("sip:carol@c.example")));
+        QVERIFY(directory.cached(QStringLiteral("sip:bob@b.example")).has_value());
+        QVERIFY(!directory.cached(QStringLiteral("sip:dave@b.example")).has_value());
     }
 
     void failoverToTheNextSrvTarget() {

@@ -4,10 +4,12 @@
 // the known-devices file and problem details.
 
 #include "crypto/CertsOnly.h"
+#include "sipcore/discovery/AddressScope.h"
 #include "sipcore/discovery/Backoff.h"
 #include "sipcore/discovery/CertificateSet.h"
 #include "sipcore/discovery/DigestAuth.h"
 #include "sipcore/discovery/DnsQuery.h"
+#include "sipcore/discovery/FetchBudget.h"
 #include "sipcore/discovery/HttpMessage.h"
 #include "sipcore/discovery/KnownDevices.h"
 #include "sipcore/discovery/Profile.h"
@@ -468,13 +470,90 @@ private Q_SLOTS:
         QCOMPARE(errcName(empty.error().code), errcName(DiscoveryErrc::EmptySet));
     }
 
+    // --- Where a service may be ------------------------------------------
+    void addressScopes_data() {
+        QTest::addColumn<QString>("address");
+        QTest::addColumn<int>("scope");
+        QTest::addColumn<bool>("allowed");        ///< without allow_private_services
+        QTest::addColumn<bool>("allowedPrivate"); ///< with it
+        auto row = [](const char *address, AddressScope scope, bool allowed, bool allowedPrivate) {
+            QTest::newRow(address)
+                << QString::fromLatin1(address) << int(scope) << allowed << allowedPrivate;
+        };
+        row("192.0.2.10", AddressScope::Public, true, true);
+        row("8.8.8.8", AddressScope::Public, true, true);
+        row("2001:db8::1", AddressScope::Public, true, true);
+        row("127.0.0.1", AddressScope::Loopback, false, true);
+        row("127.45.6.7", AddressScope::Loopback, false, true);
+        row("::1", AddressScope::Loopback, false, true);
+        row("169.254.1.1", AddressScope::LinkLocal, false, true);
+        row("fe80::1", AddressScope::LinkLocal, false, true);
+        row("10.0.0.5", AddressScope::Private, false, true);
+        row("172.16.0.1", AddressScope::Private, false, true);
+        row("172.31.255.255", AddressScope::Private, false, true);
+        row("172.32.0.1", AddressScope::Public, true, true); // just past 172.16/12
+        row("192.168.1.1", AddressScope::Private, false, true);
+        row("100.64.0.1", AddressScope::SharedNat, false, true);
+        row("100.127.255.255", AddressScope::SharedNat, false, true);
+        row("100.128.0.1", AddressScope::Public, true, true); // just past 100.64/10
+        row("fc00::1", AddressScope::UniqueLocal, false, true);
+        row("fd12:3456::1", AddressScope::UniqueLocal, false, true);
+        row("0.0.0.0", AddressScope::Unspecified, false, false);
+        row("0.1.2.3", AddressScope::Unspecified, false, false);
+        row("::", AddressScope::Unspecified, false, false);
+        row("224.0.0.1", AddressScope::Multicast, false, false);
+        row("239.255.255.250", AddressScope::Multicast, false, false);
+        row("ff02::1", AddressScope::Multicast, false, false);
+        row("255.255.255.255", AddressScope::Broadcast, false, false);
+        row("::ffff:10.0.0.5", AddressScope::Private, false, true);
+        row("::ffff:127.0.0.1", AddressScope::Loopback, false, true);
+        row("::ffff:192.0.2.10", AddressScope::Public, true, true);
+    }
+
+    void addressScopes() {
+        QFETCH(QString, address);
+        QFETCH(int, scope);
+        QFETCH(bool, allowed);
+        QFETCH(bool, allowedPrivate);
+        const QHostAddress a(address);
+        QVERIFY(!a.isNull());
+        QCOMPARE(int(addressScope(a)), scope);
+        QCOMPARE(serviceAddressAllowed(addressScope(a), false), allowed);
+        QCOMPARE(serviceAddressAllowed(addressScope(a), true), allowedPrivate);
+        QVERIFY(!addressScopeWords(addressScope(a)).isEmpty());
+    }
+
+    void fetchBudgetIsPerDomainPerMinute() {
+        using namespace std::chrono_literals;
+        FetchBudget budget(3, 2);
+        const auto t0 = FetchBudget::Clock::time_point() + 1h;
+        QVERIFY(budget.take(QStringLiteral("b.example"), t0));
+        QVERIFY(budget.take(QStringLiteral("B.example"), t0 + 1s));
+        QVERIFY(budget.take(QStringLiteral("b.example"), t0 + 2s));
+        QVERIFY(!budget.take(QStringLiteral("b.example"), t0 + 3s)); // the fourth in a minute
+        QVERIFY(budget.take(QStringLiteral("c.example"), t0 + 3s));  // another domain
+        QVERIFY(!budget.take(QStringLiteral("b.example"), t0 + 59s));
+        QVERIFY(budget.take(QStringLiteral("b.example"), t0 + 60s)); // the first one aged out
+        QVERIFY(!budget.take(QStringLiteral("b.example"), t0 + 60s));
+        // Bounded: a third domain forgets the least recently used one (c.example).
+        QVERIFY(budget.take(QStringLiteral("d.example"), t0 + 61s));
+        QCOMPARE(budget.domains(), std::size_t(2));
+        QVERIFY(budget.take(QStringLiteral("b.example"), t0 + 61s));  // t0 + 1s aged out
+        QVERIFY(!budget.take(QStringLiteral("b.example"), t0 + 61s)); // still remembered
+        FetchBudget none(0);
+        QVERIFY(!none.take(QStringLiteral("b.example"), t0));
+    }
+
     // --- Profile ----------------------------------------------------------
     void profileReadsEverything() {
         QTemporaryDir dir;
         const QByteArray text = "; Alice's phone\n[account]\naor = sip:alice@A.Example\n"
                                 "password_file = alice.pass ; relative\nusername = alice\n"
                                 "display_name = \"Alice ; Smith\"\nregistrar = sip:a.example\n"
+                                "extra_realms = sip.a.example, Other\n"
                                 "[network]\ndns_server = 127.0.0.53:5353\nca_file = ca.pem\n"
+                                "allow_private_services = true\n"
+                                "max_fetches_per_domain_per_minute = 3\n"
                                 "[certificates]\nlifetime_hours = 12\ncache_ttl = 0\n"
                                 "key_storage = none\n[audio]\nwhatever = 1\n";
         const QString path = dir.filePath(QStringLiteral("alice.ini"));
@@ -487,6 +566,10 @@ private Q_SLOTS:
         QCOMPARE(p->dnsServer->toString(), QStringLiteral("127.0.0.53"));
         QCOMPARE(p->dnsPort, quint16(5353));
         QCOMPARE(p->caFile, dir.filePath(QStringLiteral("ca.pem")));
+        QCOMPARE(p->extraRealms,
+                 (QStringList{QStringLiteral("sip.a.example"), QStringLiteral("Other")}));
+        QVERIFY(p->allowPrivateServices);
+        QCOMPARE(p->maxFetchesPerDomainPerMinute, 3);
         QCOMPARE(p->certificateLifetime, std::chrono::seconds(12 * 3600));
         QCOMPARE(p->cacheTtl, std::chrono::seconds(0));
         QCOMPARE(p->keyStorage, Profile::KeyStorage::None);
@@ -534,6 +617,15 @@ private Q_SLOTS:
                                                "key_storage = cloud\n")
                                  << "key_storage";
         QTest::newRow("quote") << QByteArray("[account]\naor = \"sip:a@b.c\n") << "quoted";
+        QTest::newRow("realm list") << QByteArray("[account]\naor = sip:a@b.c\n"
+                                                  "extra_realms = a b, c\n")
+                                    << "extra_realms";
+        QTest::newRow("private flag") << QByteArray("[account]\naor = sip:a@b.c\n[network]\n"
+                                                    "allow_private_services = maybe\n")
+                                      << "allow_private_services must be true or false";
+        QTest::newRow("no fetches") << QByteArray("[account]\naor = sip:a@b.c\n[network]\n"
+                                                  "max_fetches_per_domain_per_minute = 0\n")
+                                    << "1 to 10000";
         QTest::newRow("utf8") << QByteArray("[account]\naor = \xff\n") << "UTF-8";
     }
 
@@ -570,6 +662,9 @@ private Q_SLOTS:
         p.dnsServer = QHostAddress(QStringLiteral("127.0.0.53"));
         p.dnsPort = 5353;
         p.caFile = QStringLiteral("/etc/ca.pem");
+        p.extraRealms = {QStringLiteral("sip.a.example"), QStringLiteral("b")};
+        p.allowPrivateServices = true;
+        p.maxFetchesPerDomainPerMinute = 25;
         p.certificateLifetime = std::chrono::hours(lifetimeHours);
         p.cacheTtl = std::chrono::seconds(0);
         p.keyStorage = Profile::KeyStorage::Keychain;

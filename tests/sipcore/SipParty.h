@@ -34,9 +34,9 @@ inline std::shared_ptr<const crypto::DeviceIdentity> makeIdentity(const std::str
 /// One agent with everything it needs, and a record of what it reported.
 struct Party {
     Party(SofiaRoot &root, CertificateSource &certificates, const std::string &aor,
-          PolicySettings policy = {})
+          PolicySettings policy = {}, int maxCheckingCalls = 16)
         : media("127.0.0.1", 42000),
-          agent(root, settingsFor(aor, policy), certificates, media, seen) {
+          agent(root, settingsFor(aor, policy, maxCheckingCalls), certificates, media, seen) {
         QObject::connect(&agent, &UserAgent::incomingCall, &agent, [this](Call *call) {
             incoming.push_back(call);
             watch(call);
@@ -45,8 +45,10 @@ struct Party {
                          [this](Call *call) { watch(call); });
     }
 
-    static UserAgentSettings settingsFor(const std::string &aor, PolicySettings policy) {
+    static UserAgentSettings settingsFor(const std::string &aor, PolicySettings policy,
+                                         int maxCheckingCalls = 16) {
         UserAgentSettings s;
+        s.maxCheckingCalls = maxCheckingCalls;
         s.aor = aor;
         s.bindUrl = "sip:127.0.0.1:*";
         s.instanceUrn =

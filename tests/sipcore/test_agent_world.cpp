@@ -179,6 +179,7 @@ QString TestAgentWorld::profile(const QString &name, const QString &aor, const D
     ini += "[network]\n";
     ini += "dns_server = " + m_dns->address().toString().toUtf8() + "\n";
     ini += "ca_file = " + m_ca->rootCertPath().toUtf8() + "\n";
+    ini += "allow_private_services = true\n"; // the world runs on loopback
     ini += "[certificates]\n";
     ini += "cache_ttl = 0\nkey_storage = none\n";
     ini += "state_dir = " + m_dir->filePath(name + QStringLiteral(".state")).toUtf8() + "\n";

@@ -7,12 +7,20 @@
 
 #include "crypto/DeviceIdentity.h"
 #include "media/AudioPort.h"
+#include "sipcore/DirectoryCertificates.h"
 #include "sipcore/FixedCertificates.h"
 #include "sipcore/KeysOnlySdpFactory.h"
 #include "sipcore/MediaSdpFactory.h"
 #include "sipcore/SofiaRoot.h"
 #include "sipcore/UserAgent.h"
+#include "sipcore/discovery/CertificateDirectory.h"
+#include "sipcore/discovery/ServiceClient.h"
+#include "sipcore/discovery/TrustStore.h"
+#include "tests/support/RawSipPhone.h"
+#include "tests/support/SipHeaders.h"
 
+#include <QElapsedTimer>
+#include <QRegularExpression>
 #include <QSignalSpy>
 
 #include <QTest>
@@ -52,6 +60,16 @@ public:
 private:
     FixedCertificates &m_service;
     std::map<std::string, std::vector<crypto::Certificate>> m_stale;
+};
+
+/// A certificate service that never answers: calls stay in Checking.
+class SilentSource final : public CertificateSource {
+public:
+    void fetch(const std::string &, SetCallback done) override {
+        pending.push_back(std::move(done));
+    }
+    void refreshIfUnknown(const std::string &, const std::string &, CertificateCallback) override {}
+    std::vector<SetCallback> pending;
 };
 
 } // namespace
@@ -526,6 +544,134 @@ private Q_SLOTS:
         QVERIFY(alice.ends[0].byPeer);
         QVERIFY(alice.agent.calls().empty());
         shutDown(alice);
+    }
+
+    void foreignRealmChallengeIsNotAnswered_data() {
+        QTest::addColumn<QByteArray>("realm");
+        QTest::addColumn<bool>("answered");
+        QTest::newRow("foreign realm: refused") << QByteArray("evil.example") << false;
+        QTest::newRow("own realm: answered") << QByteArray("a.example") << true;
+    }
+
+    void foreignRealmChallengeIsNotAnswered() {
+        // A raw phone answers Alice's INVITE with a 407 for `realm`.
+        QFETCH(QByteArray, realm);
+        QFETCH(bool, answered);
+        FixedCertificates certs;
+        Party alice(*m_root, certs, "sip:alice@a.example");
+        alice.agent.setIdentity(m_alice);
+        QVERIFY(startAndWait(alice));
+        napkin::testing::RawSipPhone eve;
+        auto bound = eve.bind();
+        QVERIFY2(bound.ok(), bound.ok() ? "" : qPrintable(bound.error()));
+        const QString target = eve.target();
+        const QString requestUri =
+            QStringLiteral("sip:eve@") + target.mid(4, target.indexOf(QLatin1Char(';')) - 4);
+        QVERIFY(alice.agent.call("sip:eve@b.example", requestUri.toStdString()).ok());
+        int invites = 0;
+        int withCredentials = 0;
+        QElapsedTimer afterEnd;
+        eve.serveUntil(
+            15000, [&] { return afterEnd.isValid() && afterEnd.elapsed() > 1500; },
+            [&](const napkin::testing::RawSipPhone::Datagram &d) {
+                if (!d.bytes.startsWith("INVITE ")) {
+                    return;
+                }
+                ++invites;
+                const bool authorized = d.bytes.contains("\r\nProxy-Authorization:");
+                withCredentials += authorized ? 1 : 0;
+                const QByteArray headers = eve.dialogHeaders(d.bytes, "eve1");
+                eve.send(authorized
+                             ? "SIP/2.0 486 Busy Here\r\n" + headers + "Content-Length: 0\r\n\r\n"
+                             : "SIP/2.0 407 Proxy Authentication Required\r\n" + headers +
+                                   "Proxy-Authenticate: Digest realm=\"" + realm +
+                                   "\", nonce=\"x\", algorithm=MD5\r\n"
+                                   "Content-Length: 0\r\n\r\n",
+                         d);
+                if (!afterEnd.isValid() && (authorized || !answered)) {
+                    afterEnd.start(); // keep listening for a second INVITE
+                }
+            });
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        if (answered) {
+            QCOMPARE(invites, 2);
+            QCOMPARE(withCredentials, 1);
+            QCOMPARE(alice.ends[0].sipStatus, 486);
+        } else {
+            QCOMPARE(invites, 1); // no second INVITE with credentials
+            QCOMPARE(withCredentials, 0);
+            QCOMPARE(alice.ends[0].sipStatus, 407);
+            const QString reason = QString::fromStdString(alice.ends[0].reason);
+            QVERIFY2(reason.startsWith(QStringLiteral("b.example's proxy asked for this account's "
+                                                      "password for realm 'evil.example'; Napkin "
+                                                      "only answers its own realm(s)")),
+                     qPrintable(reason));
+        }
+        shutDown(alice);
+    }
+
+    void unreachableCallerServiceIsNotDescribedToTheCaller() {
+        // Bob checks Alice with a real discovery client whose DNS server
+        // (127.0.0.1:9) never answers: Bob keeps that detail, Alice is told
+        // only that her service could not be reached.
+        FixedCertificates aliceCerts;
+        aliceCerts.publish("sip:bob@b.example", {m_bob->certificate});
+        discovery::ServiceClientSettings clientSettings;
+        clientSettings.dns.address = QHostAddress(QStringLiteral("127.0.0.1"));
+        clientSettings.dns.port = 9;
+        clientSettings.dns.timeoutSeconds = 1;
+        clientSettings.dns.attempts = 1;
+        auto trust = discovery::TrustStore::create(QString(), false);
+        QVERIFY(trust.ok());
+        discovery::ServiceClient client(clientSettings, trust.value());
+        discovery::CertificateDirectory directory(client, {});
+        DirectoryCertificates bobCerts(directory);
+        Party alice(*m_root, aliceCerts, "sip:alice@a.example");
+        Party bob(*m_root, bobCerts, "sip:bob@b.example");
+        alice.agent.setIdentity(m_alice);
+        bob.agent.setIdentity(m_bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 15000);
+        QCOMPARE(alice.ends[0].sipStatus, 403);
+        const QString told = QString::fromStdString(alice.ends[0].reason);
+        QVERIFY2(told.contains(QStringLiteral("the caller's certificate service could not be "
+                                              "reached")),
+                 qPrintable(told));
+        const QRegularExpression address(QStringLiteral("\\d+\\.\\d+\\.\\d+\\.\\d+|:\\d+|DNS"));
+        QVERIFY2(!address.match(told).hasMatch(), qPrintable(told));
+        // Negative: Bob's own record keeps the detail.
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.ends[0].code, CallErrc::IdentityRejected);
+        QVERIFY2(bob.ends[0].reason.find("127.0.0.1") != std::string::npos,
+                 bob.ends[0].reason.c_str());
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    void checkingCallsAreCapped() {
+        // Bob's certificate source never answers, so calls stay in Checking;
+        // beyond the cap a call is refused at once, with Retry-After.
+        FixedCertificates aliceCerts;
+        SilentSource silent;
+        Party alice(*m_root, aliceCerts, "sip:alice@a.example");
+        Party bob(*m_root, silent, "sip:bob@b.example", {}, 1);
+        alice.agent.setIdentity(m_alice);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(silent.pending.size(), std::size_t(1), 10000);
+        QVERIFY(alice.ends.empty()); // the first one waits in Checking
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(alice.ends[0].sipStatus, 486);
+        QVERIFY2(alice.ends[0].reason.find("too many incoming calls") != std::string::npos,
+                 alice.ends[0].reason.c_str());
+        QCOMPARE(bob.incoming.size(), std::size_t(1));
+        QCOMPARE(silent.pending.size(), std::size_t(1)); // no second fetch
+        shutDown(alice);
+        shutDown(bob);
     }
 
     void realMediaFlowsBothWays() {

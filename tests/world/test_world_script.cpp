@@ -336,6 +336,9 @@ void TestWorldScript::profilesParse() {
     QCOMPARE(profile->dnsServer->toString(), env(QStringLiteral("WORLD_DNS")));
     QCOMPARE(QString::number(profile->dnsPort), env(QStringLiteral("WORLD_DNS_PORT")));
     QCOMPARE(profile->caFile, env(QStringLiteral("WORLD_CA_FILE")));
+    QVERIFY(profile->allowPrivateServices); // every service of the world is on loopback
+    // The world's Kamailio challenges with realm = the AOR's domain: nothing extra.
+    QVERIFY(profile->extraRealms.isEmpty());
     QCOMPARE(profile->keyStorage, napkin::discovery::Profile::KeyStorage::None);
     QCOMPARE(profile->cacheTtl.count(), 0);
     QVERIFY(profile->stateDir.startsWith(env(QStringLiteral("WORLD_DIR")) + QLatin1Char('/')));
