@@ -38,6 +38,10 @@ std::string peerFacingFailure(IdentityFailure failure) {
         return failed + ": the signed headers differ from the INVITE's";
     case IdentityFailure::DateOutOfRange:
         return failed + ": the signed Date is too far from the callee's clock";
+    case IdentityFailure::Replayed:
+        return failed + ": this signed INVITE was received before";
+    case IdentityFailure::StrippedSignature:
+        return failed + ": the caller's address signs its calls, and this one is not signed";
     case IdentityFailure::None:
     case IdentityFailure::NotForThisDevice:
     case IdentityFailure::DecryptFailed:

@@ -178,64 +178,64 @@ private Q_SLOTS:
         QCOMPARE(int(d.action), action);
         QCOMPARE(d.downgrade, isProtected);
         QVERIFY2(QString::fromStdString(d.reason).contains(reasonPart), d.reason.c_str());
-        void peerReasonNamesNothingLocal_data() {
-            QTest::addColumn<int>("kind");
-            QTest::addColumn<int>("failure");
-            QTest::addColumn<bool>("requireE2e");
-            QTest::addColumn<int>("status");
-            QTest::addColumn<QString>("peerReason");
-            auto row = [](const char *name, Kind k, IdentityFailure f, bool req, int status,
-                          const char *peer) {
-                QTest::newRow(name) << int(k) << int(f) << req << status << QString::fromUtf8(peer);
-            };
-            row("service unreachable", Kind::Failed, IdentityFailure::CertificatesUnavailable,
-                false, 403, "the caller's certificate service could not be reached");
-            row("bad signature", Kind::Failed, IdentityFailure::BadSignature, false, 403,
-                "the caller's identity check failed: the content does not match its signature");
-            row("signer not listed", Kind::Failed, IdentityFailure::SignerNotListed, false, 403,
-                "the caller's identity check failed: the signer is not a device the caller's "
-                "domain publishes");
-            row("internal", Kind::Failed, IdentityFailure::Internal, false, 403,
-                "the caller's identity check failed");
-            row("unsigned, strict", Kind::Unsigned, IdentityFailure::None, true, 488,
-                "this device only accepts end-to-end secured calls, and the caller's identity is "
-                "not signed");
-            // Negative: a call that rings tells the caller nothing.
-            row("unsigned, lenient rings", Kind::Unsigned, IdentityFailure::None, false, 0, "");
-        }
+    }
 
-        void peerReasonNamesNothingLocal() {
-            QFETCH(int, kind);
-            QFETCH(int, failure);
-            QFETCH(bool, requireE2e);
-            QFETCH(int, status);
-            QFETCH(QString, peerReason);
-            IdentityVerdict v;
-            v.kind = Kind(kind);
-            v.failure = IdentityFailure(failure);
-            v.aor = "sip:alice@a.example";
-            // What this device saw on its own network: it must stay here.
-            v.reason =
-                "a.example's certificate service certs.a.example:8443 (10.0.0.5) refused the "
-                "connection; the DNS server 192.168.1.1 said so";
-            const auto d = decideIncoming(v, BodyKind::Signed, true, settings(requireE2e, false));
-            QCOMPARE(d.status, status);
-            QCOMPARE(QString::fromStdString(d.peerReason), peerReason);
-            if (status != 0) {
-                QVERIFY2(d.reason.find("10.0.0.5") != std::string::npos,
-                         "the local reason keeps the details");
-            }
-        }
+    void peerReasonNamesNothingLocal_data() {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<int>("failure");
+        QTest::addColumn<bool>("requireE2e");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QString>("peerReason");
+        auto row = [](const char *name, Kind k, IdentityFailure f, bool req, int status,
+                      const char *peer) {
+            QTest::newRow(name) << int(k) << int(f) << req << status << QString::fromUtf8(peer);
+        };
+        row("service unreachable", Kind::Failed, IdentityFailure::CertificatesUnavailable, false,
+            403, "the caller's certificate service could not be reached");
+        row("bad signature", Kind::Failed, IdentityFailure::BadSignature, false, 403,
+            "the caller's identity check failed: the content does not match its signature");
+        row("signer not listed", Kind::Failed, IdentityFailure::SignerNotListed, false, 403,
+            "the caller's identity check failed: the signer is not a device the caller's "
+            "domain publishes");
+        row("internal", Kind::Failed, IdentityFailure::Internal, false, 403,
+            "the caller's identity check failed");
+        row("unsigned, strict", Kind::Unsigned, IdentityFailure::None, true, 488,
+            "this device only accepts end-to-end secured calls, and the caller's identity is "
+            "not signed");
+        // Negative: a call that rings tells the caller nothing.
+        row("unsigned, lenient rings", Kind::Unsigned, IdentityFailure::None, false, 0, "");
+    }
 
-        void failedReasonIsCarried() {
-            const auto d = decideIncoming(verdict(Kind::Failed), BodyKind::Signed, true, {});
-            QVERIFY(d.reason.find("does not match") != std::string::npos);
-            const auto a = decideAnswer(verdict(Kind::Unsigned), BodyKind::PlainSdp, true,
-                                        settings(true, false));
-            QVERIFY(a.reason.find("a.example publishes no certificate service") !=
-                    std::string::npos);
+    void peerReasonNamesNothingLocal() {
+        QFETCH(int, kind);
+        QFETCH(int, failure);
+        QFETCH(bool, requireE2e);
+        QFETCH(int, status);
+        QFETCH(QString, peerReason);
+        IdentityVerdict v;
+        v.kind = Kind(kind);
+        v.failure = IdentityFailure(failure);
+        v.aor = "sip:alice@a.example";
+        // What this device saw on its own network: it must stay here.
+        v.reason = "a.example's certificate service certs.a.example:8443 (10.0.0.5) refused the "
+                   "connection; the DNS server 192.168.1.1 said so";
+        const auto d = decideIncoming(v, BodyKind::Signed, true, settings(requireE2e, false));
+        QCOMPARE(d.status, status);
+        QCOMPARE(QString::fromStdString(d.peerReason), peerReason);
+        if (status != 0) {
+            QVERIFY2(d.reason.find("10.0.0.5") != std::string::npos,
+                     "the local reason keeps the details");
         }
-    };
+    }
 
-    QTEST_GUILESS_MAIN(TestCallPolicy)
+    void failedReasonIsCarried() {
+        const auto d = decideIncoming(verdict(Kind::Failed), BodyKind::Signed, true, {});
+        QVERIFY(d.reason.find("does not match") != std::string::npos);
+        const auto a =
+            decideAnswer(verdict(Kind::Unsigned), BodyKind::PlainSdp, true, settings(true, false));
+        QVERIFY(a.reason.find("a.example publishes no certificate service") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCallPolicy)
 #include "test_call_policy.moc"
