@@ -256,12 +256,12 @@ private:
     void handleAnswer();
     void finishAnswer(const IdentityVerdict &verdict, std::optional<std::string> sdp);
     /// A refusal of our signed INVITE that a plain (non-Napkin) phone gives
-    /// when it cannot read the body: calls again once with a clear SDES offer,
-    /// or ends the call when end-to-end security is required. False when the
-    /// response is not such a refusal.
-    [[nodiscard]] bool fallBackToPlain(int status, const char *phrase, const sip_s *sip);
-    /// A 2xx without a sealed offer answered our signed INVITE.
-    void onUnsealedAnswer(const crypto::MimeBody &answer, const PeerProtection &protection);
+    /// when it cannot read the body (and a downgrading proxy forges): notes
+    /// it, so that its transaction's end leads to decidePlainCall(). False
+    /// when the response is not such a refusal.
+    [[nodiscard]] bool noteSignedRefusal(int status, const char *phrase, const sip_s *sip);
+    /// The 2xx to our signed INVITE carries no sealed offer.
+    void onUnsealedAnswer(const PeerProtection &protection);
     /// ACKs and BYEs an unwanted 2xx (RFC 3261 13.2.2.4); the decision about
     /// a plain call follows once its dialog has ended.
     void dropAnswer(const std::string &what);

@@ -88,8 +88,13 @@ void Call::judgeCaller() {
             if (judgement.body) {
                 // A signature that checked out: the same signed INVITE
                 // again (a new Via branch is all a replay needs) is refused.
+                // The key is what the signature covers (From URI and tag,
+                // Call-ID, CSeq), never the unsigned display name.
                 const IdentityHeaders &h = in().received;
-                if (!m_ctx.host.firstSighting(h.from + "\n" + h.callId + "\n" + h.cseq)) {
+                const auto from = parseNameAddr(h.from);
+                const std::string key = (from ? from->uri + ";tag=" + from->tag : h.from) + "\n" +
+                                        h.callId + "\n" + h.cseq;
+                if (!m_ctx.host.firstSighting(key)) {
                     decide(IdentityVerdict::failedBecause(m_peerAor, IdentityFailure::Replayed,
                                                           "this signed INVITE (Call-ID " +
                                                               h.callId + ", CSeq " + h.cseq +

@@ -180,7 +180,7 @@ void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
         return;
     }
     if (status >= 300) {
-        if (m_state != State::Ending && fallBackToPlain(status, phrase, sip)) {
+        if (m_state != State::Ending && noteSignedRefusal(status, phrase, sip)) {
             return;
         }
         std::string reason = std::to_string(status) + " " + (phrase ? phrase : "");
@@ -196,7 +196,7 @@ void Call::onInviteResponse(int status, const char *phrase, const sip_s *sip) {
     onAnswer(sip);
 }
 
-bool Call::fallBackToPlain(int status, const char *phrase, const sip_s *sip) {
+bool Call::noteSignedRefusal(int status, const char *phrase, const sip_s *sip) {
     OutgoingLeg &leg = out();
     if (leg.invite != InviteKind::Signed || !refusesUnreadableBody(status, sip)) {
         return false;
@@ -295,7 +295,7 @@ void Call::handleAnswer() {
         // Whether a plain answer may be taken depends on whether the peer is
         // known to use end-to-end security.
         m_peerCheck->protection(
-            [this](PeerProtection protection) { onUnsealedAnswer(out().answerBody, protection); });
+            [this](PeerProtection protection) { onUnsealedAnswer(protection); });
         return;
     }
     if (kind != BodyKind::Signed) {
@@ -346,8 +346,9 @@ void Call::handleAnswer() {
         });
 }
 
-void Call::onUnsealedAnswer(const crypto::MimeBody &answer, const PeerProtection &protection) {
+void Call::onUnsealedAnswer(const PeerProtection &protection) {
     OutgoingLeg &leg = out();
+    const crypto::MimeBody &answer = leg.answerBody;
     if (m_state != State::Answering || leg.answer != AnswerPhase::Checking) {
         return; // hung up meanwhile (the 2xx was ACKed then)
     }

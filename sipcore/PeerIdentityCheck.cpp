@@ -51,11 +51,10 @@ void PeerIdentityCheck::protection(std::function<void(PeerProtection)> done) {
 }
 
 PeerProtection PeerIdentityCheck::protectionNow() const {
-    const std::string address = m_aor.rfind("sip:", 0) == 0 ? m_aor.substr(4) : m_aor;
+    const auto aor = crypto::parseAor(m_aor);
+    const std::string address = aor ? aor->user + "@" + aor->host : m_aor;
     if (m_set && *m_set && !m_set->value().empty()) {
-        const auto at = address.find('@');
-        const std::string domain = at == std::string::npos ? address : address.substr(at + 1);
-        return {true, domain + " publishes certificates for " + address};
+        return {true, (aor ? aor->host : m_aor) + " publishes certificates for " + address};
     }
     if (m_host.sawVerified(m_aor)) {
         return {true, "this device has had verified calls with " + address + " before"};

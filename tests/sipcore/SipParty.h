@@ -115,4 +115,24 @@ inline void shutDown(Party &party) {
     QVERIFY(done.wait(10000));
 }
 
+/// The Sofia root and alice's and bob's device identities of a two-agent test.
+struct TwoDevices {
+    std::unique_ptr<SofiaRoot> root;
+    std::shared_ptr<const crypto::DeviceIdentity> alice;
+    std::shared_ptr<const crypto::DeviceIdentity> bob;
+
+    /// Starts Sofia and makes both identities; empty, or why Sofia did not start.
+    [[nodiscard]] std::string start() {
+        auto started = SofiaRoot::create();
+        if (!started) {
+            return started.error();
+        }
+        root = std::move(started).value();
+        alice =
+            makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000001");
+        bob = makeIdentity("sip:bob@b.example", "urn:uuid:b0b00000-0000-4000-8000-000000000001");
+        return {};
+    }
+};
+
 } // namespace napkin::sip::testing

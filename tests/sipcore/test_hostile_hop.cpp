@@ -22,12 +22,16 @@ using napkin::testing::HostileHop;
 
 namespace {
 
-/// `invite` as a replay from `socket`: the same signed INVITE with only its
-/// (unsigned) Via changed, so the stack takes it for a new transaction.
-QByteArray replayed(const QByteArray &invite, const QUdpSocket &socket, const QByteArray &branch) {
+/// `invite` as a replay from `socket`: the same signed INVITE with only
+/// unsigned parts changed: its Via (so the stack takes it for a new
+/// transaction) and, when given, a display name put into From.
+QByteArray replayed(const QByteArray &invite, const QUdpSocket &socket, const QByteArray &branch,
+                    const QByteArray &displayName = {}) {
     QByteArray out;
     for (const QByteArray &line : invite.left(invite.indexOf("\r\n\r\n")).split('\n')) {
-        if (line.toLower().startsWith("via:")) {
+        if (!displayName.isEmpty() && line.toLower().startsWith("from:")) {
+            out += "From: \"" + displayName + "\" " + line.mid(5).trimmed() + "\r\n";
+        } else if (line.toLower().startsWith("via:")) {
             out += "Via: SIP/2.0/UDP " + socket.localAddress().toString().toLatin1() + ":" +
                    QByteArray::number(socket.localPort()) + ";branch=z9hG4bK" + branch + "\r\n";
         } else {
@@ -68,9 +72,7 @@ Q_DECLARE_METATYPE(HostileHop::Answer)
 
 class TestHostileHop : public QObject {
     Q_OBJECT
-    std::unique_ptr<SofiaRoot> m_root;
-    std::shared_ptr<const crypto::DeviceIdentity> m_alice;
-    std::shared_ptr<const crypto::DeviceIdentity> m_bob;
+    TwoDevices m_devices;
 
     /// Alice (enrolled) calls bob@b.example through `hop`; bob is protected
     /// when b.example publishes his certificate.
@@ -83,16 +85,17 @@ class TestHostileHop : public QObject {
 
     std::unique_ptr<Run> start(bool bobProtected, PolicySettings policy = {}) {
         auto run = std::make_unique<Run>();
-        run->certs.publish("sip:alice@a.example", {m_alice->certificate});
+        run->certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
         if (bobProtected) {
-            run->certs.publish("sip:bob@b.example", {m_bob->certificate});
+            run->certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
         }
         if (auto bound = run->hop.bind(); !bound) {
             qWarning("%s", qPrintable(bound.error()));
             return nullptr;
         }
-        run->alice = std::make_unique<Party>(*m_root, run->certs, "sip:alice@a.example", policy);
-        run->alice->agent.setIdentity(m_alice);
+        run->alice =
+            std::make_unique<Party>(*m_devices.root, run->certs, "sip:alice@a.example", policy);
+        run->alice->agent.setIdentity(m_devices.alice);
         if (!startAndWait(*run->alice)) {
             return nullptr;
         }
@@ -115,15 +118,11 @@ class TestHostileHop : public QObject {
 
 private Q_SLOTS:
     void initTestCase() {
-        auto root = SofiaRoot::create();
-        QVERIFY2(root.ok(), root.ok() ? "" : root.error().c_str());
-        m_root = std::move(root).value();
-        m_alice =
-            makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-0000000000a1");
-        m_bob = makeIdentity("sip:bob@b.example", "urn:uuid:b0b00000-0000-4000-8000-0000000000b1");
+        const std::string problem = m_devices.start();
+        QVERIFY2(problem.empty(), problem.c_str());
     }
 
-    void cleanupTestCase() { m_root.reset(); }
+    void cleanupTestCase() { m_devices.root.reset(); }
 
     void protectedPeerGetsNoClearKey_data() {
         QTest::addColumn<HostileHop::Answer>("answer");
@@ -240,14 +239,14 @@ private Q_SLOTS:
     // although its signature and Date still check out.
     void replayedInviteIsRefused() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
         HostileHop hop; // records alice's signed INVITE
         QVERIFY(hop.bind().ok());
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         bob.autoAnswer = false;
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
@@ -277,14 +276,16 @@ private Q_SLOTS:
         // only Napkin's own memory can recognise the copy.
         QTest::qWait(6000);
 
-        const QByteArray second = replayed(invite, attacker, "replay2");
+        // The copy also carries a display name in From: not signed, so it
+        // must not make the copy look like another INVITE.
+        const QByteArray second = replayed(invite, attacker, "replay2", "Alice Again");
+        QVERIFY(second.contains("From: \"Alice Again\" <sip:alice@a.example>"));
         attacker.writeDatagram(second, bobAddress, bobPort);
         QTRY_COMPARE_WITH_TIMEOUT(bob.verdicts.size(), std::size_t(2), 10000);
         QCOMPARE(bob.verdicts[1].kind, IdentityVerdict::Kind::Failed);
         QCOMPARE(bob.verdicts[1].failure, IdentityFailure::Replayed);
         QVERIFY(awaitFinalAndAck(attacker, second, bobAddress, bobPort).startsWith("SIP/2.0 403"));
-        QCOMPARE(bob.states.end() -
-                     std::remove(bob.states.begin(), bob.states.end(), Call::State::Ringing),
+        QCOMPARE(std::count(bob.states.begin(), bob.states.end(), Call::State::Ringing),
                  1); // only the first copy rang
         shutDown(alice);
         shutDown(bob);

@@ -77,9 +77,7 @@ public:
 class TestUserAgent : public QObject {
     Q_OBJECT
 private:
-    std::unique_ptr<SofiaRoot> m_root;
-    std::shared_ptr<const crypto::DeviceIdentity> m_alice;
-    std::shared_ptr<const crypto::DeviceIdentity> m_bob;
+    TwoDevices m_devices;
 
     /// Alice calls Bob; one of them (the caller when `callerForges`) signs
     /// with a certificate for mallory at its own domain, which has no
@@ -87,17 +85,19 @@ private:
     void signedForAnotherAddressWithoutService(bool callerForges) {
         FixedCertificates certs;
         if (callerForges) {
-            certs.publish("sip:bob@b.example", {m_bob->certificate}); // a.example: no service
+            certs.publish("sip:bob@b.example",
+                          {m_devices.bob->certificate}); // a.example: no service
         } else {
-            certs.publish("sip:alice@a.example", {m_alice->certificate}); // b.example: no service
+            certs.publish("sip:alice@a.example",
+                          {m_devices.alice->certificate}); // b.example: no service
         }
         auto mallory =
             makeIdentity(callerForges ? "sip:mallory@a.example" : "sip:mallory@b.example",
                          "urn:uuid:3a110000-0000-4000-8000-000000000001");
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(callerForges ? mallory : m_alice);
-        bob.agent.setIdentity(callerForges ? m_bob : mallory);
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(callerForges ? mallory : m_devices.alice);
+        bob.agent.setIdentity(callerForges ? m_devices.bob : mallory);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -120,24 +120,20 @@ private:
 
 private Q_SLOTS:
     void initTestCase() {
-        auto root = SofiaRoot::create();
-        QVERIFY2(root.ok(), root.ok() ? "" : root.error().c_str());
-        m_root = std::move(root).value();
-        m_alice =
-            makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000001");
-        m_bob = makeIdentity("sip:bob@b.example", "urn:uuid:b0b00000-0000-4000-8000-000000000001");
+        const std::string problem = m_devices.start();
+        QVERIFY2(problem.empty(), problem.c_str());
     }
 
-    void cleanupTestCase() { m_root.reset(); }
+    void cleanupTestCase() { m_devices.root.reset(); }
 
     void secureCallBothWaysVerified() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
 
@@ -149,13 +145,13 @@ private Q_SLOTS:
         QVERIFY(bob.e2es[0]);
         QCOMPARE(bob.verdicts.size(), std::size_t(1));
         QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Verified);
-        QCOMPARE(bob.verdicts[0].signerFingerprint, m_alice->certificate.fingerprint());
+        QCOMPARE(bob.verdicts[0].signerFingerprint, m_devices.alice->certificate.fingerprint());
         QCOMPARE(bob.verdicts[0].instanceUrn,
                  std::string("urn:uuid:a11ce000-0000-4000-8000-000000000001"));
         QCOMPARE(bob.verdicts[0].vouchingDomain, std::string("a.example"));
         QCOMPARE(alice.verdicts.size(), std::size_t(1));
         QCOMPARE(alice.verdicts[0].kind, IdentityVerdict::Kind::Verified);
-        QCOMPARE(alice.verdicts[0].signerFingerprint, m_bob->certificate.fingerprint());
+        QCOMPARE(alice.verdicts[0].signerFingerprint, m_devices.bob->certificate.fingerprint());
         QCOMPARE(alice.media_[0].srtpSuite, std::string("AES_CM_128_HMAC_SHA1_80"));
         QCOMPARE(bob.media_[0].srtpSuite, std::string("AES_CM_128_HMAC_SHA1_80"));
         QCOMPARE(alice.media_[0].remotePort, std::uint16_t(42000)); // bob's first port
@@ -190,10 +186,10 @@ private Q_SLOTS:
 
     void unsignedCallerIsNotEndToEnd() {
         FixedCertificates certs;
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example"); // no identity: a plain phone
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        bob.agent.setIdentity(m_bob);
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example"); // no identity: a plain phone
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
@@ -216,11 +212,11 @@ private Q_SLOTS:
     // domain publishes her certificate), yet this INVITE arrives unsigned.
     void strippedSignatureFails() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example"); // sends no signature
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        bob.agent.setIdentity(m_bob);
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example"); // sends no signature
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -242,11 +238,11 @@ private Q_SLOTS:
     // cannot verify, in clear: by default alice sends no key in clear.
     void protectedCalleeAnsweringInClearIsNotTaken() {
         FixedCertificates certs;
-        certs.publish("sip:bob@b.example", {m_bob->certificate}); // a.example: no service
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate}); // a.example: no service
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -265,11 +261,11 @@ private Q_SLOTS:
     // never rings as "Verified alice" at the wrong person.
     void misaddressedInviteIsRefused() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:carol@b.example", bob.directUri()).ok());
@@ -288,9 +284,9 @@ private Q_SLOTS:
         FixedCertificates certs;
         PolicySettings strict;
         strict.requireEndToEnd = true;
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example", strict);
-        bob.agent.setIdentity(m_bob);
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example", strict);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -311,12 +307,12 @@ private Q_SLOTS:
         FixedCertificates certs;
         auto impostor =
             makeIdentity("sip:alice@a.example", "urn:uuid:e0e00000-0000-4000-8000-000000000001");
-        certs.publish("sip:alice@a.example", {m_alice->certificate}); // not the impostor's
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate}); // not the impostor's
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
         alice.agent.setIdentity(impostor);
-        bob.agent.setIdentity(m_bob);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -337,16 +333,16 @@ private Q_SLOTS:
         FixedCertificates certs;
         auto impostor =
             makeIdentity("sip:alice@a.example", "urn:uuid:e0e00000-0000-4000-8000-000000000002");
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
         PolicySettings lenient;
         lenient.ringOnFailed = true;
         PolicySettings allowPlain; // bob is protected, and answers in clear
         allowPlain.plainToProtected = PolicySettings::PlainToProtected::Allow;
-        Party alice(*m_root, certs, "sip:alice@a.example", allowPlain);
-        Party bob(*m_root, certs, "sip:bob@b.example", lenient);
+        Party alice(*m_devices.root, certs, "sip:alice@a.example", allowPlain);
+        Party bob(*m_devices.root, certs, "sip:bob@b.example", lenient);
         alice.agent.setIdentity(impostor);
-        bob.agent.setIdentity(m_bob);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
@@ -363,11 +359,12 @@ private Q_SLOTS:
 
     void calleeDomainWithoutServiceFallsBack() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate}); // b.example: no service
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob); // signs, but nothing vouches for it
+        certs.publish("sip:alice@a.example",
+                      {m_devices.alice->certificate}); // b.example: no service
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob); // signs, but nothing vouches for it
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
@@ -391,13 +388,13 @@ private Q_SLOTS:
     // Unsigned (nothing vouches for it); unsound, it is Failed.
     void callerDomainWithoutServiceIsUnsigned() {
         FixedCertificates certs;
-        certs.publish("sip:bob@b.example", {m_bob->certificate}); // a.example: no service
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate}); // a.example: no service
         PolicySettings allowPlain; // bob is protected, and answers an unverified caller in clear
         allowPlain.plainToProtected = PolicySettings::PlainToProtected::Allow;
-        Party alice(*m_root, certs, "sip:alice@a.example", allowPlain);
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        Party alice(*m_devices.root, certs, "sip:alice@a.example", allowPlain);
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
@@ -428,13 +425,14 @@ private Q_SLOTS:
         auto renewed =
             makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000001");
         service.publish("sip:alice@a.example", {renewed->certificate});
-        service.publish("sip:bob@b.example", {m_bob->certificate});
+        service.publish("sip:bob@b.example", {m_devices.bob->certificate});
         StaleCache cache(service);
-        cache.setStale("sip:alice@a.example", {m_alice->certificate}); // before re-enrolment
-        Party alice(*m_root, service, "sip:alice@a.example");
-        Party bob(*m_root, cache, "sip:bob@b.example");
+        cache.setStale("sip:alice@a.example",
+                       {m_devices.alice->certificate}); // before re-enrolment
+        Party alice(*m_devices.root, service, "sip:alice@a.example");
+        Party bob(*m_devices.root, cache, "sip:bob@b.example");
         alice.agent.setIdentity(renewed);
-        bob.agent.setIdentity(m_bob);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
@@ -453,14 +451,15 @@ private Q_SLOTS:
         FixedCertificates certs;
         auto laptop =
             makeIdentity("sip:alice@a.example", "urn:uuid:a11ce000-0000-4000-8000-000000000002");
-        certs.publish("sip:alice@a.example", {m_alice->certificate, laptop->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        bob.agent.setIdentity(m_bob);
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate, laptop->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
-        const std::shared_ptr<const crypto::DeviceIdentity> devices[] = {m_alice, laptop, m_alice};
+        const std::shared_ptr<const crypto::DeviceIdentity> devices[] = {m_devices.alice, laptop,
+                                                                         m_devices.alice};
         const IdentityVerdict::Kind expected[] = {IdentityVerdict::Kind::Verified,
                                                   IdentityVerdict::Kind::VerifiedNewDevice,
                                                   IdentityVerdict::Kind::Verified};
@@ -481,13 +480,13 @@ private Q_SLOTS:
 
     void cancelStopsRinging() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
         bob.autoAnswer = false;
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
@@ -506,13 +505,13 @@ private Q_SLOTS:
 
     void calleeRejects() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
         bob.autoAnswer = false;
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -529,12 +528,12 @@ private Q_SLOTS:
 
     void shutdownEndsActiveCalls() {
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        Party bob(*m_root, certs, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -558,8 +557,8 @@ private Q_SLOTS:
         QFETCH(QByteArray, realm);
         QFETCH(bool, answered);
         FixedCertificates certs;
-        Party alice(*m_root, certs, "sip:alice@a.example");
-        alice.agent.setIdentity(m_alice);
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        alice.agent.setIdentity(m_devices.alice);
         QVERIFY(startAndWait(alice));
         napkin::testing::RawSipPhone eve;
         auto bound = eve.bind();
@@ -615,7 +614,7 @@ private Q_SLOTS:
         // (127.0.0.1:9) never answers: Bob keeps that detail, Alice is told
         // only that her service could not be reached.
         FixedCertificates aliceCerts;
-        aliceCerts.publish("sip:bob@b.example", {m_bob->certificate});
+        aliceCerts.publish("sip:bob@b.example", {m_devices.bob->certificate});
         discovery::ServiceClientSettings clientSettings;
         clientSettings.dns.address = QHostAddress(QStringLiteral("127.0.0.1"));
         clientSettings.dns.port = 9;
@@ -626,10 +625,10 @@ private Q_SLOTS:
         discovery::ServiceClient client(clientSettings, trust.value());
         discovery::CertificateDirectory directory(client, {});
         DirectoryCertificates bobCerts(directory);
-        Party alice(*m_root, aliceCerts, "sip:alice@a.example");
-        Party bob(*m_root, bobCerts, "sip:bob@b.example");
-        alice.agent.setIdentity(m_alice);
-        bob.agent.setIdentity(m_bob);
+        Party alice(*m_devices.root, aliceCerts, "sip:alice@a.example");
+        Party bob(*m_devices.root, bobCerts, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -655,9 +654,9 @@ private Q_SLOTS:
         // beyond the cap a call is refused at once, with Retry-After.
         FixedCertificates aliceCerts;
         SilentSource silent;
-        Party alice(*m_root, aliceCerts, "sip:alice@a.example");
-        Party bob(*m_root, silent, "sip:bob@b.example", {}, 1);
-        alice.agent.setIdentity(m_alice);
+        Party alice(*m_devices.root, aliceCerts, "sip:alice@a.example");
+        Party bob(*m_devices.root, silent, "sip:bob@b.example", {}, 1);
+        alice.agent.setIdentity(m_devices.alice);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
@@ -678,8 +677,8 @@ private Q_SLOTS:
         // The media engine behind the same flow: SRTP with the keys that
         // travelled sealed in the 200 OK and the ACK.
         FixedCertificates certs;
-        certs.publish("sip:alice@a.example", {m_alice->certificate});
-        certs.publish("sip:bob@b.example", {m_bob->certificate});
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
         MediaSettings settings;
         settings.address = "127.0.0.1";
         settings.source = [] { return std::make_shared<media::ToneSource>(); };
@@ -687,12 +686,12 @@ private Q_SLOTS:
         MediaSdpFactory bobMedia(settings);
         SeenDevices aliceSeen;
         SeenDevices bobSeen;
-        UserAgent alice(*m_root, Party::settingsFor("sip:alice@a.example", {}), certs, aliceMedia,
-                        aliceSeen);
-        UserAgent bob(*m_root, Party::settingsFor("sip:bob@b.example", {}), certs, bobMedia,
+        UserAgent alice(*m_devices.root, Party::settingsFor("sip:alice@a.example", {}), certs,
+                        aliceMedia, aliceSeen);
+        UserAgent bob(*m_devices.root, Party::settingsFor("sip:bob@b.example", {}), certs, bobMedia,
                       bobSeen);
-        alice.setIdentity(m_alice);
-        bob.setIdentity(m_bob);
+        alice.setIdentity(m_devices.alice);
+        bob.setIdentity(m_devices.bob);
         QSignalSpy aliceReady(&alice, &UserAgent::ready);
         QSignalSpy bobReady(&bob, &UserAgent::ready);
         QVERIFY(alice.start().ok());
