@@ -54,6 +54,7 @@ enum class CallErrc {
     Declined,         ///< the peer answered with an error status (busy, declined...)
     Cancelled,        ///< the caller gave up before an answer, or another device answered
     IdentityRejected, ///< this device refused the call: the caller's identity check failed
+                      ///< (or, by policy, could not be done)
     IdentityFailed,   ///< the answering device's identity check failed
     NotEndToEnd,      ///< end-to-end security is required and the call would not be
     DowngradeRefused, ///< the peer is known to use end-to-end security, yet the call could only

@@ -81,7 +81,8 @@ std::optional<std::string> Call::incomingSdp(const crypto::MimeBody &body, const
         return std::move(opened->sdp);
     }
     const bool sealedDialog = m_security.protection == Protection::Agreed ||
-                              m_security.protection == Protection::EndToEnd;
+                              m_security.protection == Protection::EndToEnd ||
+                              m_security.peerDevice.has_value();
     if (kind == BodyKind::PlainSdp && !sealedDialog) {
         return std::string(crypto::asText(body.body));
     }

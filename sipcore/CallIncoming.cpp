@@ -102,8 +102,13 @@ void Call::judgeCaller() {
                     return;
                 }
             }
-            if (judgement.verdict.verified() && judgement.body) {
-                // Only a device its domain vouches for gets a sealed answer.
+            if (judgement.body && (judgement.verdict.verified() ||
+                                   judgement.verdict.kind == IdentityVerdict::Kind::Unverifiable)) {
+                // A device its domain vouches for gets a sealed answer. So
+                // does one whose domain could not be asked: sealing to the
+                // key that signed the INVITE is never worse than clear SDP,
+                // though the call is not called end-to-end (nothing says whose
+                // key it is).
                 m_security.peerDevice = judgement.body->signer.certificate;
             }
             decide(judgement.verdict);
@@ -142,6 +147,11 @@ void Call::judgeUnsignedCaller(const std::string &reason) {
         if (m_state != State::Checking) {
             return;
         }
+        if (protection.unchecked) {
+            decide(IdentityVerdict::unverifiableBecause(m_peerAor,
+                                                        reason + ", and " + protection.why));
+            return;
+        }
         if (protection.isProtected) {
             decide(
                 IdentityVerdict::failedBecause(m_peerAor, IdentityFailure::StrippedSignature,
@@ -158,10 +168,12 @@ void Call::decide(const IdentityVerdict &verdict) {
     const BodyKind kind = classifyBody(invite.contentType, invite.body.size());
     const IncomingDecision d = decideIncoming(verdict, kind, m_identity != nullptr, m_ctx.policy);
     if (d.action == IncomingDecision::Action::Reject) {
+        const bool identity =
+            verdict.kind == IdentityVerdict::Kind::Failed ||
+            (verdict.kind == IdentityVerdict::Kind::Unverifiable && d.status != 488);
         const CallErrc code =
-            verdict.kind == IdentityVerdict::Kind::Failed
-                ? CallErrc::IdentityRejected
-                : (d.status == 415 ? CallErrc::MediaFailed : CallErrc::NotEndToEnd);
+            identity ? CallErrc::IdentityRejected
+                     : (d.status == 415 ? CallErrc::MediaFailed : CallErrc::NotEndToEnd);
         // The caller is told the peer-facing reason only; the details stay here.
         noteEnd(code, d.reason, d.status, false);
         respond(d.status, d.phrase, d.peerReason);
@@ -195,10 +207,11 @@ void Call::answer() {
         }
         sdp = std::move(offer).value();
     }
-    // Only a verified caller's certificate is sealed to; others get clear SDP
-    // and the call says it is not end-to-end.
+    // Sealed to a verified caller's device (end-to-end), or to the key that
+    // signed an INVITE whose domain could not be asked (not called
+    // end-to-end); others get clear SDP, and the call says it is not end-to-end.
     crypto::MimeBody body{"application/sdp", crypto::Bytes(sdp.begin(), sdp.end())};
-    if (m_security.protection == Protection::Agreed) {
+    if (m_security.peerDevice && m_identity) {
         // Not outgoingSdp(): nothing is answered yet, so a failure is a final
         // response (with a Napkin Warning, so the caller does not take it for
         // a plain phone and retry without S/MIME), not a BYE.

@@ -23,7 +23,8 @@ std::string peerFacingFailure(IdentityFailure failure) {
     const std::string failed = "the caller's identity check failed";
     switch (failure) {
     case IdentityFailure::CertificatesUnavailable:
-        return "the caller's certificate service could not be reached";
+        return "the callee could not check the caller's identity: the caller's certificate "
+               "service could not be reached";
     case IdentityFailure::Malformed:
         return failed + ": the signed body does not parse";
     case IdentityFailure::BadSignature:
@@ -85,6 +86,24 @@ IncomingDecision decideIncoming(const IdentityVerdict &caller, BodyKind inviteBo
                           "identity is not signed");
         }
         return ring(false, "not end-to-end: " + caller.reason);
+    case IdentityVerdict::Kind::Unverifiable:
+        // "Could not check" is not "forged": amber, not a 403.
+        if (settings.requireEndToEnd) {
+            return reject(488, "End-to-End Security Required",
+                          "this device only accepts end-to-end secured calls, and the caller's "
+                          "identity could not be checked (" +
+                              caller.reason + ")",
+                          "this device only accepts end-to-end secured calls, and "
+                          "the caller's identity could not be checked");
+        }
+        if (!settings.ringOnUnverifiable) {
+            return reject(480, "Caller Identity Not Checked",
+                          "the caller's identity could not be checked (" + caller.reason +
+                              "), and this device does not ring such calls",
+                          peerFacingFailure(caller.failure));
+        }
+        return ring(false,
+                    "not end-to-end: the caller's identity could not be checked: " + caller.reason);
     case IdentityVerdict::Kind::Verified:
     case IdentityVerdict::Kind::VerifiedNewDevice:
         break;
@@ -123,10 +142,13 @@ AnswerDecision decideAnswer(const IdentityVerdict &callee, BodyKind answerBody, 
     }
     const bool e2e = callee.verified() && answerBody == BodyKind::Signed && signedInvite;
     if (!e2e) {
-        std::string why = callee.kind == IdentityVerdict::Kind::Unsigned && !callee.reason.empty()
-                              ? callee.reason
-                          : !signedInvite ? std::string("this device could not sign its INVITE")
-                                          : std::string("the answer is not signed");
+        std::string why =
+            callee.kind == IdentityVerdict::Kind::Unverifiable
+                ? "the answering device's identity could not be checked: " + callee.reason
+            : callee.kind == IdentityVerdict::Kind::Unsigned && !callee.reason.empty()
+                ? callee.reason
+            : !signedInvite ? std::string("this device could not sign its INVITE")
+                            : std::string("the answer is not signed");
         if (settings.requireEndToEnd) {
             d.reason = "end-to-end security is required, and " + why;
             return d;

@@ -17,6 +17,9 @@ struct PolicySettings {
     bool requireEndToEnd = false;
     /// Ring with a red verdict instead of rejecting a call whose signature failed.
     bool ringOnFailed = false;
+    /// Ring (amber, not end-to-end) a call whose caller could not be checked
+    /// because its certificate service or DNS failed; else refuse it with 480.
+    bool ringOnUnverifiable = true;
     /// What to do when a peer known to use end-to-end security (a protected
     /// peer) could only be called in clear: a refusal of the signed INVITE,
     /// or an answer without a sealed offer, is what a proxy forging a
@@ -65,6 +68,11 @@ struct AnswerDecision {
 struct PeerProtection {
     bool isProtected = false;
     std::string why; ///< "b.example publishes certificates for bob@b.example"
+    /// Whether the domain publishes certificates for the peer could not be
+    /// checked (its service or DNS failed): counted as protected, since a hop
+    /// that forges a refusal can as easily block the fetch, but not proof
+    /// that the peer signs (an unsigned INVITE is then unverifiable, not forged).
+    bool unchecked = false;
 };
 
 /// The caller's decision when the signed INVITE brought no end-to-end

@@ -18,7 +18,9 @@ struct SourceError {
     enum class Kind {
         NoService, ///< the domain publishes no certificate service: calls are unsigned
         NotListed, ///< the service does not list the certificate asked about
-        Failed,    ///< the service exists but did not give a usable answer
+        Empty,     ///< the service answered: it publishes no certificate for the address
+        Failed,    ///< could not be had: the service or DNS is down, timed out, or answered
+                   ///< nonsense. Says nothing about the peer (an identity "not checked").
     };
     Kind kind = Kind::Failed;
     std::string message; ///< in words, naming the domain

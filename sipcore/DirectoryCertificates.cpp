@@ -17,7 +17,12 @@ SourceError sourceError(const discovery::DiscoveryError &error) {
     case discovery::DiscoveryErrc::NotListed:
         out.kind = SourceError::Kind::NotListed;
         break;
+    case discovery::DiscoveryErrc::EmptySet:
+        out.kind = SourceError::Kind::Empty;
+        break;
     default:
+        // DNS, connection, TLS, HTTP and parse failures, the fetch budget
+        // and the private-address guard: the certificates could not be had.
         out.kind = SourceError::Kind::Failed;
         break;
     }

@@ -46,7 +46,7 @@ FixedCertificates::lookup(const std::string &aor) const {
             return fail(SourceError{SourceError::Kind::NoService,
                                     parsed->host + " publishes no certificate service"});
         }
-        return fail(SourceError{SourceError::Kind::Failed,
+        return fail(SourceError{SourceError::Kind::Empty,
                                 parsed->host + " publishes no certificate for " + parsed->uri()});
     }
     return it->second;

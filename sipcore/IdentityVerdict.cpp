@@ -46,6 +46,8 @@ std::string_view verdictName(IdentityVerdict::Kind kind) {
         return "unsigned";
     case IdentityVerdict::Kind::Failed:
         return "failed";
+    case IdentityVerdict::Kind::Unverifiable:
+        return "unverifiable";
     }
     return "failed";
 }
@@ -63,6 +65,15 @@ IdentityVerdict IdentityVerdict::failedBecause(std::string aor, IdentityFailure 
     IdentityVerdict v;
     v.kind = Kind::Failed;
     v.failure = failure;
+    v.aor = std::move(aor);
+    v.reason = std::move(reason);
+    return v;
+}
+
+IdentityVerdict IdentityVerdict::unverifiableBecause(std::string aor, std::string reason) {
+    IdentityVerdict v;
+    v.kind = Kind::Unverifiable;
+    v.failure = IdentityFailure::CertificatesUnavailable;
     v.aor = std::move(aor);
     v.reason = std::move(reason);
     return v;

@@ -21,7 +21,8 @@ enum class IdentityFailure {
     DateOutOfRange,          ///< the signed Date is too far from this device's clock
     NotForThisDevice,        ///< encrypted, but not to this device's key
     DecryptFailed,           ///< the encrypted part does not decrypt
-    CertificatesUnavailable, ///< the peer's domain has a service but it failed to answer properly
+    CertificatesUnavailable, ///< the peer's certificates could not be had (its service or DNS
+                             ///< is down, timed out or answered nonsense): not checked
     Replayed,                ///< a signed request already received (a replay)
     StrippedSignature, ///< unsigned, though the address is known to sign (its domain publishes
                        ///< certificates for it, or this device saw it verified before)
@@ -37,11 +38,13 @@ struct IdentityVerdict {
         VerifiedNewDevice, ///< as Verified, and this contact used other devices before
         Unsigned,          ///< no signature, or the domain publishes no certificates
         Failed,            ///< a signature that does not prove what it claims
+        Unverifiable,      ///< could not be checked: the peer's certificate service or DNS is
+                           ///< down or timed out. Not proof of anything either way.
     };
 
     Kind kind = Kind::Unsigned;
-    IdentityFailure failure = IdentityFailure::None; ///< set when Failed
-    std::string reason;                              ///< in words, for Unsigned and Failed
+    IdentityFailure failure = IdentityFailure::None; ///< set when Failed or Unverifiable
+    std::string reason;            ///< in words, for Unsigned, Failed and Unverifiable
     std::string aor;               ///< the address the peer claims ("sip:alice@a.example")
     std::string signerFingerprint; ///< "sha256:hex" when a certificate was involved
     std::string instanceUrn;       ///< the signer's device instance, if its certificate has one
@@ -53,9 +56,11 @@ struct IdentityVerdict {
     [[nodiscard]] static IdentityVerdict unsignedBecause(std::string aor, std::string reason);
     [[nodiscard]] static IdentityVerdict failedBecause(std::string aor, IdentityFailure failure,
                                                        std::string reason);
+    /// Unverifiable, failure CertificatesUnavailable: `reason` says what could not be reached.
+    [[nodiscard]] static IdentityVerdict unverifiableBecause(std::string aor, std::string reason);
 };
 
-/// "verified", "verified-new-device", "unsigned", "failed".
+/// "verified", "verified-new-device", "unsigned", "failed", "unverifiable".
 [[nodiscard]] std::string_view verdictName(IdentityVerdict::Kind kind);
 
 } // namespace napkin::sip

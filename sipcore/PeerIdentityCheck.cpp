@@ -53,13 +53,20 @@ void PeerIdentityCheck::protection(std::function<void(PeerProtection)> done) {
 PeerProtection PeerIdentityCheck::protectionNow() const {
     const auto aor = crypto::parseAor(m_aor);
     const std::string address = aor ? aor->user + "@" + aor->host : m_aor;
+    const std::string domain = aor ? aor->host : m_aor;
     if (m_set && *m_set && !m_set->value().empty()) {
-        return {true, (aor ? aor->host : m_aor) + " publishes certificates for " + address};
+        return {true, domain + " publishes certificates for " + address, false};
     }
     if (m_host.sawVerified(m_aor)) {
-        return {true, "this device has had verified calls with " + address + " before"};
+        return {true, "this device has had verified calls with " + address + " before", false};
     }
-    return {false, {}};
+    if (m_set && !*m_set && m_set->error().kind == SourceError::Kind::Failed) {
+        return {true,
+                "whether " + domain + " publishes certificates for " + address +
+                    " could not be checked (" + m_set->error().message + ")",
+                true};
+    }
+    return {false, {}, false};
 }
 
 void PeerIdentityCheck::onSet(Set set) {
@@ -87,19 +94,26 @@ void PeerIdentityCheck::judgeWith(const Set &set, Pending pending) {
         return;
     }
     const SourceError &error = set.error();
-    if (error.kind != SourceError::Kind::NoService) {
-        pending.done({IdentityVerdict::failedBecause(
-                          m_aor, IdentityFailure::CertificatesUnavailable, error.message),
-                      std::nullopt});
+    if (error.kind == SourceError::Kind::Empty) {
+        // The service answered that it lists no device for the address: a
+        // body signed in its name is signed by a device it does not list.
+        checkPublished({}, std::move(pending));
         return;
     }
-    // No service at the peer's domain: nothing can vouch for the signer. The
-    // body must still be sound against the certificate it carries (which
-    // must name the peer), so a tampered body is not mistaken for a merely
-    // unsigned one; the verdict never gets better than Unsigned.
+    // No service at the peer's domain, or its certificates could not be had:
+    // nothing vouches for the signer. The body must still be sound against
+    // the certificate it carries (which must name the peer), so a tampered
+    // body is not mistaken for a merely unchecked one; the verdict never gets
+    // better than Unsigned (no service) or Unverifiable (could not check).
+    const bool noService = error.kind == SourceError::Kind::NoService;
+    const auto verdict = [&] {
+        return noService ? IdentityVerdict::unsignedBecause(m_aor, error.message)
+                         : IdentityVerdict::unverifiableBecause(
+                               m_aor, "the signature could not be checked: " + error.message);
+    };
     auto claimed = claimedSigner(pending.body);
     if (!claimed) {
-        pending.done({IdentityVerdict::unsignedBecause(m_aor, error.message), std::nullopt});
+        pending.done({verdict(), std::nullopt});
         return;
     }
     const crypto::Certificate only[] = {*claimed};
@@ -108,8 +122,7 @@ void PeerIdentityCheck::judgeWith(const Set &set, Pending pending) {
         pending.done(failed(m_aor, checked.error()));
         return;
     }
-    pending.done(
-        {IdentityVerdict::unsignedBecause(m_aor, error.message), std::move(checked).value()});
+    pending.done({verdict(), std::move(checked).value()});
 }
 
 void PeerIdentityCheck::checkPublished(std::vector<crypto::Certificate> set, Pending pending) {

@@ -10,13 +10,16 @@
 //                                       certificate it carries, which must name
 //                                       the peer; the verdict is Unsigned
 //                                       (nothing vouches for it), or Failed
-//   the service failed               -> Failed, CertificatesUnavailable
+//   the set could not be had         -> as with no service, but the verdict
+//   (DNS, TLS, timeout, 5xx...)         is Unverifiable: not checked, which is
+//                                       not the same as forged
+//   the service lists no device      -> checked against an empty set: Failed
 //   a set                            -> check against it; a signer missing from
 //                                       it is asked about once more; Verified
 //                                       (the sighting remembered), or Failed
 //
 // A claimed signer is only ever used to open or check a body; it never makes
-// a verdict better than Unsigned.
+// a verdict better than Unsigned (or Unverifiable).
 
 #include "sipcore/CallHost.h"
 #include "sipcore/CallPolicy.h"

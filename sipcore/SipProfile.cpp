@@ -103,6 +103,12 @@ const IniKey<SipProfile> kKeys[] = {
          return readFlag(p.ringOnFailed, v, "ring_on_failed");
      },
      writeFlag<&SipProfile::ringOnFailed>},
+    {"calls", "ring_on_unverifiable", IniType::Flag, "true",
+     "ring (amber) when the caller's identity could not be checked; false: refuse with 480",
+     [](SipProfile &p, const std::string &v, const std::string &) {
+         return readFlag(p.ringOnUnverifiable, v, "ring_on_unverifiable");
+     },
+     writeFlag<&SipProfile::ringOnUnverifiable>},
 };
 
 } // namespace

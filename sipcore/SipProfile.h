@@ -15,6 +15,8 @@
 //   [calls]
 //   require_end_to_end = false        ; refuse every call that is not end-to-end
 //   ring_on_failed = false            ; ring with a red verdict instead of rejecting
+//   ring_on_unverifiable = true       ; ring (amber) when the caller's certificate
+//                                     ; service or DNS is down; false: refuse, 480
 //
 // Same syntax as the rest of the profile (crypto/IniFile.h): "key = value",
 // ';' or '#' comments, quoted values. Unknown keys in these two sections are
@@ -37,6 +39,7 @@ struct SipProfile {
     std::string mediaAddress = "127.0.0.1";
     bool requireEndToEnd = false;
     bool ringOnFailed = false;
+    bool ringOnUnverifiable = true;
 
     /// Reads the two sections of the profile at `path` (other sections are
     /// ignored). Errors say "FILE line N: ...".

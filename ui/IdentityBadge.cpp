@@ -69,6 +69,9 @@ QString IdentityBadge::defaultDetail(BadgeState state) {
     case BadgeState::Failed:
         return tr("The signature did not check out. Someone may be pretending to be this "
                   "caller.");
+    case BadgeState::Unverifiable:
+        return tr("The caller's certificate service could not be reached, so the identity "
+                  "could not be checked. That is not a sign of forgery.");
     case BadgeState::Pending:
         break;
     }

@@ -151,6 +151,8 @@ BadgeState PhoneBinding::badgeOf(Call::Verdict verdict) {
         return BadgeState::Unverified;
     case Call::Verdict::Failed:
         return BadgeState::Failed;
+    case Call::Verdict::Unverifiable:
+        return BadgeState::Unverifiable;
     case Call::Verdict::Pending:
         break;
     }

@@ -21,6 +21,7 @@ const char *badgeFile(BadgeState state) {
     case BadgeState::NewDevice:
         return resources::kBadgeNewDevice;
     case BadgeState::Unverified:
+    case BadgeState::Unverifiable:
         return resources::kBadgeUnverified;
     case BadgeState::Failed:
         return resources::kBadgeFailed;
@@ -65,6 +66,7 @@ QColor badgeColour(BadgeState state) {
     case BadgeState::NewDevice:
         return QColor(0x1f, 0x5f, 0xb0); // blue: news, not an alarm
     case BadgeState::Unverified:
+    case BadgeState::Unverifiable:
         return QColor(0x9a, 0x60, 0x00); // amber
     case BadgeState::Failed:
         return QColor(0xb0, 0x1c, 0x1c); // red: an alarm
@@ -91,6 +93,8 @@ QString badgeTitle(BadgeState state) {
         return trIcons("Unverified");
     case BadgeState::Failed:
         return trIcons("Verification failed");
+    case BadgeState::Unverifiable:
+        return trIcons("Could not check");
     case BadgeState::Pending:
         break;
     }

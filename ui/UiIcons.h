@@ -8,12 +8,13 @@ namespace napkin::ui {
 
 /// What the caller's identity check concluded, as the UI shows it. Mirrors
 /// app::CallController::Verdict; kept separate so pure widgets need no engine.
-enum class BadgeState { Pending, Verified, NewDevice, Unverified, Failed };
+enum class BadgeState { Pending, Verified, NewDevice, Unverified, Failed, Unverifiable };
 
 /// The one icon set is resources/ (napkin_resources, see resources/NapkinResources.h);
 /// these render its SVGs at the size asked for. Each badge state differs in SHAPE as well
 /// as colour: Verified = filled circle with a tick, NewDevice = rounded square with a plus,
-/// Unverified = hollow circle with a question mark, Failed = triangle with a cross,
+/// Unverified = hollow circle with a question mark (also Unverifiable, "could not check",
+/// which differs in words), Failed = triangle with a cross,
 /// Pending = dashed ring with three dots. Readable in greyscale.
 [[nodiscard]] QPixmap badgePixmap(BadgeState state, int size, qreal devicePixelRatio = 1.0);
 [[nodiscard]] QIcon badgeIcon(BadgeState state);
@@ -23,7 +24,8 @@ enum class BadgeState { Pending, Verified, NewDevice, Unverified, Failed };
 /// A light tint of badgeColour for backgrounds.
 [[nodiscard]] QColor badgeTint(BadgeState state);
 
-/// Title words for a state: "Verified", "New device", "Unverified", "Verification failed".
+/// Title words for a state: "Verified", "New device", "Unverified", "Verification failed",
+/// "Could not check".
 [[nodiscard]] QString badgeTitle(BadgeState state);
 
 /// Lock icons for the security panel: closed (end-to-end) or open and struck through (not).

@@ -124,7 +124,9 @@ Secure calls (a headless device)
       Stops cleanly (calls ended, unregistered) on SIGINT/SIGTERM or after
       --duration. The profile's [sip] section: listen, listen_tls, transport
       (udp|tcp|tls), tls_dir, registration_expiry, media_address; [calls]:
-      require_end_to_end, ring_on_failed.
+      require_end_to_end, ring_on_failed, ring_on_unverifiable (a caller whose
+      certificate service or DNS is down rings with the verdict
+      "unverifiable"; false: refused with 480).
 
 Input defaults to standard input and output to standard output.
 

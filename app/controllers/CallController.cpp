@@ -262,6 +262,8 @@ CallController::Verdict CallController::verdictOf(const sip::IdentityVerdict &ve
         return Verdict::Unverified;
     case sip::IdentityVerdict::Kind::Failed:
         return Verdict::Failed;
+    case sip::IdentityVerdict::Kind::Unverifiable:
+        return Verdict::Unverifiable;
     }
     return Verdict::Failed;
 }
@@ -278,6 +280,8 @@ QString CallController::verdictTitleFor(Verdict verdict) {
         return tr("Unverified");
     case Verdict::Failed:
         return tr("Verification failed");
+    case Verdict::Unverifiable:
+        return tr("Could not check");
     }
     return {};
 }
@@ -292,6 +296,10 @@ QString CallController::verdictDetailFor(const sip::IdentityVerdict &v) {
         return tr("First time this device calls as %1").arg(address);
     case sip::IdentityVerdict::Kind::Unsigned:
         return tr("No signature: the caller's identity is not confirmed");
+    case sip::IdentityVerdict::Kind::Unverifiable:
+        return tr("The certificate service of %1 could not be reached, so this identity could "
+                  "not be checked. That is not a sign of forgery, but nothing confirms it.")
+            .arg(address.section(QLatin1Char('@'), 1));
     case sip::IdentityVerdict::Kind::Failed:
         break;
     }
@@ -315,7 +323,7 @@ QString CallController::verdictDetailFor(const sip::IdentityVerdict &v) {
     case sip::IdentityFailure::DecryptFailed:
         return tr("The call's encrypted part could not be opened.");
     case sip::IdentityFailure::CertificatesUnavailable:
-        return tr("The certificate service of %1 did not answer properly, so the signature "
+        return tr("The certificate service of %1 could not be reached, so the signature "
                   "could not be checked.")
             .arg(address.section(QLatin1Char('@'), 1));
     case sip::IdentityFailure::Replayed:

@@ -55,7 +55,7 @@ public:
     Q_ENUM(Direction)
     enum class State { Checking, Calling, Ringing, Connecting, Active, Ended };
     Q_ENUM(State)
-    enum class Verdict { Pending, Verified, NewDevice, Unverified, Failed };
+    enum class Verdict { Pending, Verified, NewDevice, Unverified, Failed, Unverifiable };
     Q_ENUM(Verdict)
 
     /// Follows `call` (owned by the user agent) until it ends.

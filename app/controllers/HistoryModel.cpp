@@ -33,6 +33,8 @@ QString verdictName(CallController::Verdict verdict) {
         return QStringLiteral("unverified");
     case CallController::Verdict::Failed:
         return QStringLiteral("failed");
+    case CallController::Verdict::Unverifiable:
+        return QStringLiteral("unverifiable");
     }
     return QStringLiteral("pending");
 }
@@ -40,7 +42,7 @@ QString verdictName(CallController::Verdict verdict) {
 std::optional<CallController::Verdict> verdictFromName(const QString &name) {
     for (auto v : {CallController::Verdict::Pending, CallController::Verdict::Verified,
                    CallController::Verdict::NewDevice, CallController::Verdict::Unverified,
-                   CallController::Verdict::Failed}) {
+                   CallController::Verdict::Failed, CallController::Verdict::Unverifiable}) {
         if (verdictName(v) == name) {
             return v;
         }

@@ -182,6 +182,7 @@ Result<void, EngineError> Engine::build() {
     settings.registrationExpiry = m_config.sip.registrationExpiry;
     settings.policy.requireEndToEnd = m_config.sip.requireEndToEnd;
     settings.policy.ringOnFailed = m_config.sip.ringOnFailed;
+    settings.policy.ringOnUnverifiable = m_config.sip.ringOnUnverifiable;
     settings.policy.plainToProtected = m_config.plainToProtected;
     settings.userAgentName = m_config.userAgentName.toStdString();
     m_agent =

@@ -178,7 +178,14 @@ void ServiceClient::tryTarget(const std::shared_ptr<Attempt> &attempt) {
         [this, attempt, target](DiscoveryResult<QList<QHostAddress>> r) {
             if (!r.ok()) {
                 DiscoveryError error = r.error();
-                if (error.code == DiscoveryErrc::NoService && !target.fromSrv) {
+                if (!target.srvFailure.isEmpty()) {
+                    // The SRV record may exist: this is "could not check".
+                    error = discoveryError(
+                        DiscoveryErrc::DnsFailure,
+                        QStringLiteral("Could not look up %1's certificate service: %2, and the "
+                                       "fallback %3 gave no address (%4).")
+                            .arg(attempt->domain, target.srvFailure, target.host, error.message));
+                } else if (error.code == DiscoveryErrc::NoService && !target.fromSrv) {
                     error.message = QStringLiteral("%1 has no certificate service: there is no "
                                                    "SRV record _certificates._tcp.%1 and %2 has "
                                                    "no address.")

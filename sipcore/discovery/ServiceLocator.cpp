@@ -73,46 +73,49 @@ void ServiceLocator::deliver(quint64 id, std::vector<DnsAnswer> answers) {
 
 void ServiceLocator::findTargets(const QString &domain, TargetsCallback done) {
     const QString name = srvName(domain);
-    ask({{name, DnsRecordType::Srv}}, [this, domain, name,
-                                       done = std::move(done)](std::vector<DnsAnswer> answers) {
-        const DnsAnswer &a = answers.front();
-        if (a.status == DnsAnswer::Status::Failure) {
-            qCWarning(lcDiscovery) << "locate: SRV" << name << "failed:" << a.failure;
-            done(fail(discoveryError(
-                DiscoveryErrc::DnsFailure,
-                QStringLiteral("Could not look up %1's certificate service: %2 failed for %3 (%4).")
-                    .arg(domain, serverDescription(), name, a.failure))));
-            return;
-        }
-        if (isAbsent(a)) {
-            qCDebug(lcDiscovery) << "locate: no SRV for" << domain << "- using certificates."
-                                 << domain;
-            done(std::vector<ServiceTarget>{
-                ServiceTarget{QStringLiteral("certificates.") + domain, 443, false}});
-            return;
-        }
-        if (srvDeclinesService(a.services)) {
-            done(fail(discoveryError(
-                DiscoveryErrc::NoService,
-                QStringLiteral("%1 says it runs no certificate service (its SRV record %2 "
-                               "points to \".\").")
-                    .arg(domain, name))));
-            return;
-        }
-        std::vector<ServiceTarget> targets;
-        for (const auto &srv : orderSrvRecords(a.services, m_random)) {
-            targets.push_back(ServiceTarget{srv.target, srv.port, true});
-        }
-        if (targets.empty()) {
-            done(fail(discoveryError(
-                DiscoveryErrc::NoService,
-                QStringLiteral("%1's SRV record %2 names no usable host.").arg(domain, name))));
-            return;
-        }
-        qCDebug(lcDiscovery) << "locate:" << domain << "->" << targets.front().host
-                             << targets.front().port << "and" << targets.size() - 1 << "more";
-        done(std::move(targets));
-    });
+    ask({{name, DnsRecordType::Srv}},
+        [this, domain, name, done = std::move(done)](std::vector<DnsAnswer> answers) {
+            const DnsAnswer &a = answers.front();
+            if (a.status == DnsAnswer::Status::Failure) {
+                // Like a missing record: the fallback host still has to prove
+                // with its TLS certificate that it serves the domain.
+                qCWarning(lcDiscovery) << "locate: SRV" << name << "failed:" << a.failure
+                                       << "- trying certificates." << domain;
+                done(std::vector<ServiceTarget>{
+                    ServiceTarget{QStringLiteral("certificates.") + domain, 443, false,
+                                  QStringLiteral("%1 failed for %2 (%3)")
+                                      .arg(serverDescription(), name, a.failure)}});
+                return;
+            }
+            if (isAbsent(a)) {
+                qCDebug(lcDiscovery)
+                    << "locate: no SRV for" << domain << "- using certificates." << domain;
+                done(std::vector<ServiceTarget>{
+                    ServiceTarget{QStringLiteral("certificates.") + domain, 443, false, {}}});
+                return;
+            }
+            if (srvDeclinesService(a.services)) {
+                done(fail(discoveryError(
+                    DiscoveryErrc::NoService,
+                    QStringLiteral("%1 says it runs no certificate service (its SRV record %2 "
+                                   "points to \".\").")
+                        .arg(domain, name))));
+                return;
+            }
+            std::vector<ServiceTarget> targets;
+            for (const auto &srv : orderSrvRecords(a.services, m_random)) {
+                targets.push_back(ServiceTarget{srv.target, srv.port, true, {}});
+            }
+            if (targets.empty()) {
+                done(fail(discoveryError(
+                    DiscoveryErrc::NoService,
+                    QStringLiteral("%1's SRV record %2 names no usable host.").arg(domain, name))));
+                return;
+            }
+            qCDebug(lcDiscovery) << "locate:" << domain << "->" << targets.front().host
+                                 << targets.front().port << "and" << targets.size() - 1 << "more";
+            done(std::move(targets));
+        });
 }
 
 void ServiceLocator::resolveHost(const QString &host, const QString &forDomain,

@@ -25,6 +25,10 @@ struct ServiceTarget {
     QString host; ///< also the TLS server name indication
     quint16 port = 443;
     bool fromSrv = false; ///< false: the certificates.<domain> fallback
+    /// For the fallback: why the SRV query failed (SERVFAIL, REFUSED, no
+    /// answer), or empty when the domain simply has no SRV record. Then a
+    /// fallback host without an address means "could not check", not "no service".
+    QString srvFailure;
 };
 
 /// Asynchronous DNS for the certificate service. Callbacks run later on the
@@ -39,8 +43,10 @@ public:
     explicit ServiceLocator(DnsServer server, QObject *parent = nullptr);
     ~ServiceLocator() override;
 
-    /// The targets to try, in RFC 2782 order, or the fallback host. Errors:
-    /// NoService (an SRV record says "."), DnsFailure, InvalidAddress.
+    /// The targets to try, in RFC 2782 order, or the fallback host (also when
+    /// the SRV query fails: only the TLS name check decides trust, so a
+    /// failed SRV query is no reason to give up). Errors: NoService (an SRV
+    /// record says "."), InvalidAddress.
     void findTargets(const QString &domain, TargetsCallback done);
 
     /// IPv4 then IPv6 addresses of a host. NoService when the name has none

@@ -37,6 +37,7 @@ private Q_SLOTS:
     void unverifiedSaysNoSignature();
     void failedSaysWhyInWords_data();
     void failedSaysWhyInWords();
+    void unverifiableIsNotFailure();
     void securityText();
     void fingerprintGroups();
     void deviceNameFallsBackToFingerprint();
@@ -97,7 +98,7 @@ void TestCallController::failedSaysWhyInWords_data() {
                                   << "encrypted for another device";
     QTest::newRow("decrypt") << int(IdentityFailure::DecryptFailed) << "could not be opened";
     QTest::newRow("service") << int(IdentityFailure::CertificatesUnavailable)
-                             << "certificate service of a.example did not answer";
+                             << "certificate service of a.example could not be reached";
     QTest::newRow("malformed") << int(IdentityFailure::Malformed) << "could not be read";
     QTest::newRow("internal") << int(IdentityFailure::Internal) << "This device could not";
 }
@@ -114,6 +115,19 @@ void TestCallController::failedSaysWhyInWords() {
     const auto other =
         IdentityVerdict::failedBecause("sip:alice@a.example", IdentityFailure::None, "odd reason");
     QCOMPARE(CallController::verdictDetailFor(other), QStringLiteral("odd reason"));
+}
+
+void TestCallController::unverifiableIsNotFailure() {
+    // "Could not check" has its own title and words: not "Verification
+    // failed", and not a plain "Unverified" either.
+    const auto v =
+        IdentityVerdict::unverifiableBecause("sip:alice@a.example", "technical detail 10.0.0.5");
+    QCOMPARE(CallController::verdictOf(v), CallController::Verdict::Unverifiable);
+    QCOMPARE(CallController::verdictTitleFor(CallController::Verdict::Unverifiable),
+             QStringLiteral("Could not check"));
+    const QString detail = CallController::verdictDetailFor(v);
+    QVERIFY2(detail.contains(QStringLiteral("a.example could not be reached")), qPrintable(detail));
+    QVERIFY2(detail.contains(QStringLiteral("not a sign of forgery")), qPrintable(detail));
 }
 
 void TestCallController::securityText() {

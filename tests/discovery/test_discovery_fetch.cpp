@@ -94,7 +94,8 @@ private Q_SLOTS:
             started(spec(QStringLiteral("certd-b"),
                          {QStringLiteral("b.example"), QStringLiteral("multi.example")}));
         QVERIFY(b);
-        ServiceSpec cSpec = spec(QStringLiteral("certd-c"), {QStringLiteral("c.example")});
+        ServiceSpec cSpec = spec(QStringLiteral("certd-c"),
+                                 {QStringLiteral("c.example"), QStringLiteral("refusing.example")});
         cSpec.port = 443;
         CertdInstance *c = started(cSpec);
         QVERIFY(c);
@@ -120,6 +121,10 @@ private Q_SLOTS:
         dns.addLocalDomain(QStringLiteral("c.example"));
         dns.addHost(QStringLiteral("certificates.c.example"),
                     c->config().listen.address.toString());
+        // refusing.example: its DNS server answers REFUSED for the SRV
+        // question, but certificates.refusing.example has an address.
+        dns.addHost(QStringLiteral("certificates.refusing.example"),
+                    c->config().listen.address.toString(), false);
         // other.example's SRV leads to a.example's service, whose certificate names a.example.
         m_bed->pointSrv(QStringLiteral("other.example"), QStringLiteral("certs.a.example"), *a);
         m_bed->pointSrv(QStringLiteral("sub.example"), QStringLiteral("certs.sub.example"), *sub);
@@ -221,6 +226,36 @@ private Q_SLOTS:
             },
             3000));
         QVERIFY(m_bed->dns().queriesFor(QStringLiteral("certificates.c.example")) > 0);
+    }
+
+    void failedSrvQueryFallsBackToTheCertificatesHost() {
+        // The SRV question is REFUSED: like a missing record, the client goes
+        // on to certificates.<domain>, whose TLS certificate decides trust.
+        // The service there answers (it lists nobody for the address).
+        CertdInstance *c = m_bed->service(QStringLiteral("certd-c"));
+        const int before = DiscoveryTestBed::logLines(*c, QStringLiteral("GET /search-cgi"));
+        auto r = fetchOnce(QStringLiteral("sip:rita@refusing.example"));
+        QVERIFY(!r.ok());
+        QCOMPARE(errcName(r.error().code), errcName(DiscoveryErrc::EmptySet));
+        QVERIFY(m_bed->dns().queriesFor(QStringLiteral("_certificates._tcp.refusing.example")) > 0);
+        QVERIFY(m_bed->dns().queriesFor(QStringLiteral("certificates.refusing.example")) > 0);
+        QVERIFY(spinUntil(
+            [&] {
+                return DiscoveryTestBed::logLines(*c, QStringLiteral("GET /search-cgi")) > before;
+            },
+            3000));
+    }
+
+    void failedSrvQueryWithoutFallbackIsNotNoService() {
+        // Negative: when the SRV question fails and certificates.<domain>
+        // has no address either, the service may well exist: "could not
+        // check" (DnsFailure), never "no service" (which would make calls
+        // to the domain's users merely unsigned).
+        auto r = fetchOnce(QStringLiteral("sip:x@refused.invalid"));
+        QVERIFY(!r.ok());
+        QCOMPARE(errcName(r.error().code), errcName(DiscoveryErrc::DnsFailure));
+        QVERIFY2(r.error().message.contains(QLatin1String("_certificates._tcp.refused.invalid")),
+                 qPrintable(r.error().message));
     }
 
     void privateServiceNeedsTheFlag_data() {

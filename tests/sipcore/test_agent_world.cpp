@@ -62,6 +62,7 @@ private Q_SLOTS:
     void alteredHeaderOnTheWayFails();
     void domainWithoutServiceFallsBackUnsigned();
     void revokedDeviceFails();
+    void stoppedCertdMakesCallsUnverifiable();
     void tlsToTheRegistrarIsVerified();
     void refusesQtWithoutGlib();
     void cacheTtlDecidesWhenToAsk_data();
@@ -497,6 +498,45 @@ void TestAgentWorld::domainWithoutServiceFallsBackUnsigned() {
     WAIT_EVENT(carolEnded, *carol, QStringLiteral("ended"));
     carol->process().stop();
     (*bob)->process().stop();
+}
+
+void TestAgentWorld::stoppedCertdMakesCallsUnverifiable() {
+    // "Could not check" is not "forged": with a.example's napkin-certd
+    // stopped, bob cannot fetch alice's set. He rings (amber,
+    // "unverifiable") instead of answering 403; his offer is sealed to the
+    // key that signed the INVITE, so alice, who verified bob, is end-to-end
+    // and bob, who could not check alice, says he is not.
+    auto bob = startRegistered(
+        QStringLiteral("bob-outage"),
+        profile(QStringLiteral("bob-outage"), QStringLiteral("sip:bob@b.example"), m_b),
+        {QStringLiteral("--auto-answer")}, true);
+    NAPKIN_VERIFY_OK(bob);
+    auto alice =
+        agent(QStringLiteral("alice-outage"),
+              {QStringLiteral("--config"),
+               profile(QStringLiteral("alice-outage"), QStringLiteral("sip:alice@a.example"), m_a),
+               QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
+               QStringLiteral("--call-delay"), QStringLiteral("5"),
+               QStringLiteral("--hangup-after"), QStringLiteral("1")});
+    NAPKIN_VERIFY_OK(alice->start());
+    WAIT_EVENT(enrolled, *alice, QStringLiteral("enrolled"));
+    m_a.certd->stop();
+    WAIT_EVENT(verdict, **bob, QStringLiteral("identity"));
+    const bool restarted = m_a.certd->start().ok();
+    QCOMPARE(verdict.value(QStringLiteral("verdict")).toString(), QStringLiteral("unverifiable"));
+    QVERIFY2(verdict.value(QStringLiteral("reason"))
+                 .toString()
+                 .contains(QStringLiteral("could not be checked")),
+             qPrintable(verdict.value(QStringLiteral("reason")).toString()));
+    WAIT_EVENT(bobMedia, **bob, QStringLiteral("media"));
+    WAIT_EVENT(aliceMedia, *alice, QStringLiteral("media"));
+    QCOMPARE(bobMedia.value(QStringLiteral("e2e")).toBool(), false);
+    QCOMPARE(aliceMedia.value(QStringLiteral("e2e")).toBool(), true);
+    WAIT_EVENT(ended, *alice, QStringLiteral("ended"));
+    QCOMPARE(ended.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
+    alice->process().stop();
+    (*bob)->process().stop();
+    QVERIFY2(restarted, "a.example's certd did not start again");
 }
 
 void TestAgentWorld::revokedDeviceFails() {

@@ -64,6 +64,12 @@ private Q_SLOTS:
             false);
         row("failed, strict wins", Kind::Failed, BodyKind::Signed, true, true, true, In::Reject,
             403, false);
+        // "Could not check" is not "forged": amber, never a 403, even when
+        // failed calls are rejected.
+        row("unverifiable rings amber", Kind::Unverifiable, BodyKind::Signed, true, false, false,
+            In::Ring, 0, false);
+        row("unverifiable, strict", Kind::Unverifiable, BodyKind::Signed, true, true, true,
+            In::Reject, 488, false);
         row("plain phone rings", Kind::Unsigned, BodyKind::PlainSdp, true, false, false, In::Ring,
             0, false);
         row("plain phone, strict", Kind::Unsigned, BodyKind::PlainSdp, true, true, false,
@@ -117,6 +123,12 @@ private Q_SLOTS:
         row("empty answer", Kind::Unsigned, BodyKind::Empty, true, false, Out::HangUp, false);
         row("no service, lenient", Kind::Unsigned, BodyKind::Signed, true, false, Out::Proceed,
             false);
+        // The callee's service could not be asked: the call goes on, not
+        // end-to-end, instead of a BYE right after the callee answered.
+        row("unverifiable answer", Kind::Unverifiable, BodyKind::Signed, true, false, Out::Proceed,
+            false);
+        row("unverifiable answer, strict", Kind::Unverifiable, BodyKind::Signed, true, true,
+            Out::HangUp, false);
     }
 
     void answer() {
@@ -191,7 +203,13 @@ private Q_SLOTS:
             QTest::newRow(name) << int(k) << int(f) << req << status << QString::fromUtf8(peer);
         };
         row("service unreachable", Kind::Failed, IdentityFailure::CertificatesUnavailable, false,
-            403, "the caller's certificate service could not be reached");
+            403,
+            "the callee could not check the caller's identity: the caller's certificate service "
+            "could not be reached");
+        row("unverifiable, strict", Kind::Unverifiable, IdentityFailure::CertificatesUnavailable,
+            true, 488,
+            "this device only accepts end-to-end secured calls, and the caller's identity could "
+            "not be checked");
         row("bad signature", Kind::Failed, IdentityFailure::BadSignature, false, 403,
             "the caller's identity check failed: the content does not match its signature");
         row("signer not listed", Kind::Failed, IdentityFailure::SignerNotListed, false, 403,
@@ -226,6 +244,29 @@ private Q_SLOTS:
             QVERIFY2(d.reason.find("10.0.0.5") != std::string::npos,
                      "the local reason keeps the details");
         }
+    }
+
+    void unverifiableFollowsItsOwnSetting() {
+        PolicySettings refuse;
+        refuse.ringOnUnverifiable = false;
+        auto v = verdict(Kind::Unverifiable);
+        v.failure = IdentityFailure::CertificatesUnavailable;
+        v.reason = "the signature could not be checked: certs.a.example (10.0.0.5) timed out";
+        const auto d = decideIncoming(v, BodyKind::Signed, true, refuse);
+        QCOMPARE(int(d.action), int(In::Reject));
+        QCOMPARE(d.status, 480);
+        QVERIFY2(d.peerReason.find("10.0.0.5") == std::string::npos, d.peerReason.c_str());
+        QVERIFY2(d.reason.find("10.0.0.5") != std::string::npos, d.reason.c_str());
+        // The default rings, amber, saying why in words.
+        const auto r = decideIncoming(v, BodyKind::Signed, true, {});
+        QCOMPARE(int(r.action), int(In::Ring));
+        QVERIFY(!r.endToEnd);
+        QVERIFY2(r.reason.find("could not be checked") != std::string::npos, r.reason.c_str());
+        // ringOnFailed does not change it, and it does not change ringOnFailed.
+        PolicySettings ringFailed = refuse;
+        ringFailed.ringOnFailed = true;
+        QCOMPARE(decideIncoming(v, BodyKind::Signed, true, ringFailed).status, 480);
+        QCOMPARE(decideIncoming(verdict(Kind::Failed), BodyKind::Signed, true, {}).status, 403);
     }
 
     void failedReasonIsCarried() {

@@ -611,8 +611,9 @@ private Q_SLOTS:
 
     void unreachableCallerServiceIsNotDescribedToTheCaller() {
         // Bob checks Alice with a real discovery client whose DNS server
-        // (127.0.0.1:9) never answers: Bob keeps that detail, Alice is told
-        // only that her service could not be reached.
+        // (127.0.0.1:9) never answers, and does not ring calls it cannot
+        // check: Bob keeps that detail, Alice is told only that her service
+        // could not be reached.
         FixedCertificates aliceCerts;
         aliceCerts.publish("sip:bob@b.example", {m_devices.bob->certificate});
         discovery::ServiceClientSettings clientSettings;
@@ -625,15 +626,19 @@ private Q_SLOTS:
         discovery::ServiceClient client(clientSettings, trust.value());
         discovery::CertificateDirectory directory(client, {});
         DirectoryCertificates bobCerts(directory);
+        PolicySettings refuseUnchecked;
+        refuseUnchecked.ringOnUnverifiable = false;
         Party alice(*m_devices.root, aliceCerts, "sip:alice@a.example");
-        Party bob(*m_devices.root, bobCerts, "sip:bob@b.example");
+        Party bob(*m_devices.root, bobCerts, "sip:bob@b.example", refuseUnchecked);
         alice.agent.setIdentity(m_devices.alice);
         bob.agent.setIdentity(m_devices.bob);
         QVERIFY(startAndWait(alice));
         QVERIFY(startAndWait(bob));
         QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
         QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 15000);
-        QCOMPARE(alice.ends[0].sipStatus, 403);
+        QCOMPARE(alice.ends[0].sipStatus, 480);
+        QCOMPARE(bob.verdicts.size(), std::size_t(1));
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Unverifiable);
         const QString told = QString::fromStdString(alice.ends[0].reason);
         QVERIFY2(told.contains(QStringLiteral("the caller's certificate service could not be "
                                               "reached")),
@@ -645,6 +650,119 @@ private Q_SLOTS:
         QCOMPARE(bob.ends[0].code, CallErrc::IdentityRejected);
         QVERIFY2(bob.ends[0].reason.find("127.0.0.1") != std::string::npos,
                  bob.ends[0].reason.c_str());
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    // "Could not check" is not "forged": alice's domain's service is down.
+    // Bob rings amber (unverifiable), not 403; his offer is sealed to the
+    // key that signed the INVITE, so alice, who verified bob, still has an
+    // end-to-end call, while bob's says it is not.
+    void unreachableCallerServiceRingsAmber() {
+        FixedCertificates certs;
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        certs.publish("sip:carol@a.example", {}); // a.example runs a service...
+        certs.breakDomain("a.example", "a.example's certificate service timed out"); // ...down
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QVERIFY(call.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(alice.e2es.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Unverifiable);
+        QCOMPARE(bob.verdicts[0].failure, IdentityFailure::CertificatesUnavailable);
+        QVERIFY2(bob.verdicts[0].reason.find("timed out") != std::string::npos,
+                 bob.verdicts[0].reason.c_str());
+        QVERIFY(!bob.e2es[0]);
+        QCOMPARE(alice.verdicts[0].kind, IdentityVerdict::Kind::Verified);
+        QVERIFY(alice.e2es[0]); // bob's offer came sealed to alice and signed by bob
+        QVERIFY(bob.ends.empty());
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.ends[0].code, CallErrc::None);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    // An unsigned INVITE from an address whose domain cannot be asked: not a
+    // stripped signature (that needs proof the address signs), but not
+    // merely unsigned either: unverifiable, and it rings.
+    void unsignedCallerWithUnreachableServiceIsUnverifiable() {
+        FixedCertificates certs;
+        certs.publish("sip:bob@b.example", {m_devices.bob->certificate});
+        certs.breakDomain("a.example", "the DNS server did not answer for a.example");
+        Party alice(*m_devices.root, certs, "sip:alice@a.example"); // sends no signature
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        bob.agent.setIdentity(m_devices.bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QVERIFY(call.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Unverifiable);
+        QVERIFY2(bob.verdicts[0].reason.find("could not be checked") != std::string::npos,
+                 bob.verdicts[0].reason.c_str());
+        QVERIFY(!bob.e2es[0]);
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    // The callee's domain cannot be asked: alice does not hang up on bob's
+    // answer (as she did when "could not check" counted as "forged"); the
+    // call goes on, not end-to-end on her side, her answer sealed to the
+    // key that signed bob's offer.
+    void unreachableCalleeServiceIsNotAHangUp() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.breakDomain("b.example", "b.example's certificate service refused the connection");
+        Party alice(*m_devices.root, certs, "sip:alice@a.example");
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        auto call = alice.agent.call("sip:bob@b.example", bob.directUri());
+        QVERIFY(call.ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.e2es.size(), std::size_t(1), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bob.e2es.size(), std::size_t(1), 10000);
+        QCOMPARE(alice.verdicts[0].kind, IdentityVerdict::Kind::Unverifiable);
+        QVERIFY(!alice.e2es[0]);
+        QVERIFY2(call.value()->notEndToEndReason().find("could not be checked") !=
+                     std::string::npos,
+                 call.value()->notEndToEndReason().c_str());
+        QCOMPARE(bob.verdicts[0].kind, IdentityVerdict::Kind::Verified);
+        QVERIFY(bob.e2es[0]); // alice's answer came sealed to bob and signed by alice
+        QVERIFY(alice.ends.empty());
+        call.value()->hangUp();
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        shutDown(alice);
+        shutDown(bob);
+    }
+
+    // Negative of the above, strict: require_end_to_end still hangs up.
+    void unreachableCalleeServiceWithStrictPolicyHangsUp() {
+        FixedCertificates certs;
+        certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
+        certs.breakDomain("b.example", "b.example's certificate service refused the connection");
+        PolicySettings strict;
+        strict.requireEndToEnd = true;
+        Party alice(*m_devices.root, certs, "sip:alice@a.example", strict);
+        Party bob(*m_devices.root, certs, "sip:bob@b.example");
+        alice.agent.setIdentity(m_devices.alice);
+        bob.agent.setIdentity(m_devices.bob);
+        QVERIFY(startAndWait(alice));
+        QVERIFY(startAndWait(bob));
+        QVERIFY(alice.agent.call("sip:bob@b.example", bob.directUri()).ok());
+        QTRY_COMPARE_WITH_TIMEOUT(alice.ends.size(), std::size_t(1), 10000);
+        QCOMPARE(alice.ends[0].code, CallErrc::NotEndToEnd);
+        QVERIFY(alice.e2es.empty());
+        QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
         shutDown(alice);
         shutDown(bob);
     }

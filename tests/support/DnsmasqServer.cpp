@@ -50,9 +50,11 @@ void DnsmasqServer::addSrv(const SrvRecord &record) {
     addLocalDomain(parentDomain(record.name));
 }
 
-void DnsmasqServer::addHost(const QString &name, const QString &address) {
+void DnsmasqServer::addHost(const QString &name, const QString &address, bool localDomain) {
     m_hosts.push_back({name, address});
-    addLocalDomain(parentDomain(name));
+    if (localDomain) {
+        addLocalDomain(parentDomain(name));
+    }
 }
 
 void DnsmasqServer::clearRecords() {

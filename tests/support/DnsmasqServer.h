@@ -47,7 +47,9 @@ public:
     /// (instead of REFUSED). Domains of added records are made local too.
     void addLocalDomain(const QString &domain);
     void addSrv(const SrvRecord &record);
-    void addHost(const QString &name, const QString &address);
+    /// `localDomain` false: other names of its domain (its SRV record, say)
+    /// stay REFUSED, as from a DNS server that fails for them.
+    void addHost(const QString &name, const QString &address, bool localDomain = true);
     /// Forgets every record and local domain (restart() to apply).
     void clearRecords();
 

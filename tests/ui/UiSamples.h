@@ -34,6 +34,12 @@ inline IncomingCallView incoming(BadgeState state) {
         v.deviceName.clear();
         v.fingerprintGroups.clear();
         break;
+    case BadgeState::Unverifiable:
+        v.verdictDetail = QStringLiteral("The certificate service of a.example could not be "
+                                         "reached, so this identity could not be checked.");
+        v.deviceName.clear();
+        v.fingerprintGroups.clear();
+        break;
     case BadgeState::Failed:
         v.verdictDetail = QStringLiteral("The signature does not match any device a.example "
                                          "publishes for alice@a.example");

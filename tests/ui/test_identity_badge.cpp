@@ -75,6 +75,12 @@ private Q_SLOTS:
         QCOMPARE(badge.title(), QStringLiteral("Unverified"));
         badge.setState(BadgeState::Failed);
         QCOMPARE(badge.title(), QStringLiteral("Verification failed"));
+        // "Could not check" shares the amber question mark of Unverified,
+        // and says in words that it is an outage, not a forgery.
+        badge.setState(BadgeState::Unverifiable);
+        QCOMPARE(badge.title(), QStringLiteral("Could not check"));
+        QVERIFY(badge.detail().contains(QStringLiteral("not a sign of forgery")));
+        QCOMPARE(badgeColour(BadgeState::Unverifiable), badgeColour(BadgeState::Unverified));
     }
 
     void iconsAreTheResourceSvgs() {

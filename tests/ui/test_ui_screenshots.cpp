@@ -62,6 +62,7 @@ private Q_SLOTS:
             {BadgeState::NewDevice, QStringLiteral("new-device")},
             {BadgeState::Unverified, QStringLiteral("unverified")},
             {BadgeState::Failed, QStringLiteral("failed")},
+            {BadgeState::Unverifiable, QStringLiteral("unverifiable")},
         };
         for (const auto &[state, name] : states) {
             IncomingCallDialog d;
