@@ -65,6 +65,8 @@ constexpr Setter kSettings[] = {
     {"server", "domains", "--domain"},
     {"server", "tls_cert", "--tls-cert"},
     {"server", "tls_key", "--tls-key"},
+    {"server", "tls_rsa_cert", "--tls-rsa-cert"},
+    {"server", "tls_rsa_key", "--tls-rsa-key"},
     {"server", "threads", "--threads"},
     {"server", "max_connections", "--max-connections"},
     {"server", "max_connections_per_ip", "--max-connections-per-ip"},
@@ -123,6 +125,10 @@ ConfigResult<void> apply(CertdConfig &config, std::string_view flag, const std::
         config.tlsCert = path(value);
     } else if (flag == "--tls-key") {
         config.tlsKey = path(value);
+    } else if (flag == "--tls-rsa-cert") {
+        config.tlsRsaCert = path(value);
+    } else if (flag == "--tls-rsa-key") {
+        config.tlsRsaKey = path(value);
     } else if (flag == "--db") {
         std::string url = value;
         if (fromFile && url.starts_with("sqlite:") && !url.starts_with("sqlite:/")) {
@@ -330,6 +336,13 @@ ConfigResult<void> validateServerConfig(CertdConfig &config) {
     if (config.tlsKey.empty()) {
         return fail(usageError("no TLS key: give --tls-key FILE (or tls_key = in [server])"));
     }
+    if (config.tlsRsaCert.empty() != config.tlsRsaKey.empty()) {
+        return fail(usageError(config.tlsRsaCert.empty()
+                                   ? "--tls-rsa-key needs --tls-rsa-cert FILE too (or tls_rsa_cert "
+                                     "= in [server])"
+                                   : "--tls-rsa-cert needs --tls-rsa-key FILE too (or tls_rsa_key "
+                                     "= in [server])"));
+    }
     if (config.databaseUrl.empty()) {
         return fail(usageError("no database: give --db sqlite:PATH or --db postgresql://..."));
     }
@@ -363,6 +376,12 @@ Server options (each overrides the same setting of the --config file):
                            INI: [server] domains = a.example, b.example
   --tls-cert FILE          PEM certificate (chain) of this server. INI: tls_cert.
   --tls-key FILE           PEM private key matching it. INI: tls_key.
+  --tls-rsa-cert FILE      optional second PEM certificate (chain) with an RSA key,
+                           for a server whose --tls-cert key is EC: with it certd
+                           also offers TLS_RSA_WITH_AES_128_CBC_SHA, the draft's
+                           mandatory suite, which needs RSA. Must name the same
+                           domains. INI: tls_rsa_cert.
+  --tls-rsa-key FILE       PEM private key matching it. INI: tls_rsa_key.
   --threads N              worker threads (default: one per CPU). INI: threads.
   --max-connections N      simultaneous connections (default 0: as many as the
                            open-file limit allows, at most 10000). INI: max_connections.

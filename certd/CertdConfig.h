@@ -18,6 +18,11 @@ struct CertdConfig {
     std::vector<std::string> domains; ///< normalised (lower-case, no trailing dot)
     std::string tlsCert;
     std::string tlsKey;
+    /// An optional second pair holding an RSA key, for an operator whose main
+    /// key is EC: it lets certd offer TLS_RSA_WITH_AES_128_CBC_SHA, the
+    /// draft's mandatory suite, which needs an RSA certificate. Both or neither.
+    std::string tlsRsaCert;
+    std::string tlsRsaKey;
     std::string databaseUrl = "sqlite:/var/lib/napkin-certd/certd.db";
     int maxAge = 60;
     int maxDevices = 10;

@@ -126,8 +126,15 @@ void printSummary(const CertdConfig &config, const PreparedServer &prepared,
     for (std::size_t i = 0; i < config.domains.size(); ++i) {
         std::cout << (i > 0 ? ", " : "") << config.domains[i];
     }
-    std::cout << "\n  TLS:           " << config.tlsCert << " (" << prepared.keyAlgorithm << ")\n"
-              << "  database:      " << describeDatabaseUrl(config.databaseUrl) << " ("
+    std::cout << "\n  TLS:           " << config.tlsCert << " (" << prepared.keyAlgorithm << ")\n";
+    if (!prepared.rsaCertPem.empty()) {
+        std::cout << "  TLS (RSA):     " << config.tlsRsaCert << " (" << prepared.rsaKeyAlgorithm
+                  << ")\n";
+    }
+    if (!prepared.tlsWarning.empty()) {
+        std::cout << "  warning:       " << prepared.tlsWarning << "\n";
+    }
+    std::cout << "  database:      " << describeDatabaseUrl(config.databaseUrl) << " ("
               << databaseState << ")\n"
               << "  threads:       " << config.threads << "\n"
               << "  connections:   "
@@ -140,10 +147,65 @@ void printSummary(const CertdConfig &config, const PreparedServer &prepared,
               << " s\n";
 }
 
+/// A certificate chain and its key, checked and re-encoded.
+struct TlsPair {
+    std::string certPem;
+    std::string keyPem; ///< wiped on destruction
+    crypto::KeyInfo keyInfo;
+
+    TlsPair() = default;
+    TlsPair(TlsPair &&) = default;
+    TlsPair &operator=(TlsPair &&) = default;
+    ~TlsPair() { OPENSSL_cleanse(keyPem.data(), keyPem.size()); }
+};
+
+/// Loads a certificate and its key and checks that they match, are valid
+/// now, and name every domain. `what` names the pair in messages ("TLS").
+Result<TlsPair, std::string> loadTlsPair(const CertdConfig &config, const std::string &certPath,
+                                         const std::string &keyPath, const std::string &what) {
+    auto certs = crypto::Certificate::loadFile(certPath);
+    if (!certs) {
+        return fail("cannot read the " + what + " certificate " + certPath + ": " +
+                    certs.error().message);
+    }
+    auto key = crypto::PrivateKey::loadFile(keyPath);
+    if (!key) {
+        return fail("cannot read the " + what + " key " + keyPath + ": " + key.error().message);
+    }
+    const crypto::Certificate &leaf = certs->front();
+    if (!key->matches(leaf)) {
+        return fail("the " + what + " key " + keyPath + " does not belong to the certificate " +
+                    certPath);
+    }
+    auto now = std::chrono::system_clock::now();
+    if (leaf.notAfter() <= now) {
+        return fail("the " + what + " certificate " + certPath + " expired on " +
+                    formatDate(leaf.notAfter()));
+    }
+    if (leaf.notBefore() > now) {
+        return fail("the " + what + " certificate " + certPath + " is not valid until " +
+                    formatDate(leaf.notBefore()));
+    }
+    for (const auto &domain : config.domains) {
+        if (!crypto::serviceCertificateNamesDomain(leaf, domain)) {
+            return fail("the " + what + " certificate " + certPath + " does not name " + domain +
+                        " as a DNS subjectAltName");
+        }
+    }
+    TlsPair pair;
+    for (const auto &cert : *certs) {
+        pair.certPem += cert.toPem();
+    }
+    pair.keyPem = key->toPem();
+    pair.keyInfo = leaf.keyInfo();
+    return pair;
+}
+
 } // namespace
 
 PreparedServer::~PreparedServer() {
     OPENSSL_cleanse(keyPem.data(), keyPem.size());
+    OPENSSL_cleanse(rsaKeyPem.data(), rsaKeyPem.size());
     OPENSSL_cleanse(nonceSecret.data(), nonceSecret.size());
 }
 
@@ -154,41 +216,35 @@ Result<PreparedServer, std::string> prepareServer(const CertdConfig &config, boo
         return fail("cannot listen on " + config.listenAddress() +
                     ": not a numeric IPv4 or IPv6 address");
     }
-    auto certs = crypto::Certificate::loadFile(config.tlsCert);
-    if (!certs) {
-        return fail("cannot read the TLS certificate " + config.tlsCert + ": " +
-                    certs.error().message);
-    }
-    auto key = crypto::PrivateKey::loadFile(config.tlsKey);
-    if (!key) {
-        return fail("cannot read the TLS key " + config.tlsKey + ": " + key.error().message);
-    }
-    const crypto::Certificate &leaf = certs->front();
-    if (!key->matches(leaf)) {
-        return fail("the TLS key " + config.tlsKey + " does not belong to the certificate " +
-                    config.tlsCert);
-    }
-    auto now = std::chrono::system_clock::now();
-    if (leaf.notAfter() <= now) {
-        return fail("the TLS certificate " + config.tlsCert + " expired on " +
-                    formatDate(leaf.notAfter()));
-    }
-    if (leaf.notBefore() > now) {
-        return fail("the TLS certificate " + config.tlsCert + " is not valid until " +
-                    formatDate(leaf.notBefore()));
-    }
-    for (const auto &domain : config.domains) {
-        if (!crypto::serviceCertificateNamesDomain(leaf, domain)) {
-            return fail("the TLS certificate " + config.tlsCert + " does not name " + domain +
-                        " as a DNS subjectAltName");
-        }
+    auto primary = loadTlsPair(config, config.tlsCert, config.tlsKey, "TLS");
+    if (!primary) {
+        return fail(std::move(primary).error());
     }
     PreparedServer prepared;
-    for (const auto &cert : *certs) {
-        prepared.certPem += cert.toPem();
+    prepared.certPem = std::move(primary->certPem);
+    prepared.keyPem = std::move(primary->keyPem);
+    prepared.keyAlgorithm = primary->keyInfo.algorithm;
+    const bool mainIsRsa = primary->keyInfo.type == crypto::KeyType::Rsa;
+    if (!config.tlsRsaCert.empty()) {
+        auto rsa = loadTlsPair(config, config.tlsRsaCert, config.tlsRsaKey, "RSA TLS");
+        if (!rsa) {
+            return fail(std::move(rsa).error());
+        }
+        if (rsa->keyInfo.type != crypto::KeyType::Rsa) {
+            return fail("the RSA TLS certificate " + config.tlsRsaCert + " has an " +
+                        rsa->keyInfo.algorithm + " key; tls_rsa_cert must hold an RSA one");
+        }
+        prepared.rsaCertPem = std::move(rsa->certPem);
+        prepared.rsaKeyPem = std::move(rsa->keyPem);
+        prepared.rsaKeyAlgorithm = rsa->keyInfo.algorithm;
+    } else if (!mainIsRsa) {
+        prepared.tlsWarning =
+            "TLS_RSA_WITH_AES_128_CBC_SHA, the draft's mandatory cipher suite, is not offered: "
+            "it needs an RSA certificate and the TLS key " +
+            config.tlsKey + " is " + primary->keyInfo.algorithm +
+            "; to offer it, add an RSA certificate and key for the same domains with "
+            "tls_rsa_cert and tls_rsa_key in [server] (--tls-rsa-cert, --tls-rsa-key)";
     }
-    prepared.keyPem = key->toPem();
-    prepared.keyAlgorithm = leaf.keyInfo().algorithm;
     if (config.nonceSecretFile) {
         auto secret = loadNonceSecret(*config.nonceSecretFile, prepared.nonceNote, dryRun);
         if (!secret) {
@@ -302,6 +358,8 @@ int runServer(const CertdConfig &config) {
     http.port = config.listenPort;
     http.certPem = prepared->certPem;
     http.keyPem = prepared->keyPem;
+    http.altCertPem = prepared->rsaCertPem;
+    http.altKeyPem = prepared->rsaKeyPem;
     http.threads = static_cast<unsigned>(config.threads);
     http.connectionLimit = static_cast<unsigned>(config.maxConnections);
     http.perIpConnectionLimit = static_cast<unsigned>(config.maxConnectionsPerIp);
@@ -309,6 +367,7 @@ int runServer(const CertdConfig &config) {
     auto server =
         HttpServer::start(http, service, [&](std::string_view line) { requestLog.line(line); });
     OPENSSL_cleanse(http.keyPem.data(), http.keyPem.size());
+    OPENSSL_cleanse(http.altKeyPem.data(), http.altKeyPem.size());
     if (!server) {
         logLine("napkin-certd: " + server.error().message);
         return 1;
@@ -323,6 +382,9 @@ int runServer(const CertdConfig &config) {
         domains += (domains.empty() ? "" : ", ") + d;
     }
     say("napkin-certd: " + prepared->nonceNote);
+    if (!prepared->tlsWarning.empty()) {
+        say("napkin-certd: warning: " + prepared->tlsWarning);
+    }
     say("napkin-certd: listening on https://" + (*server)->address() + " for " + domains +
         " (database " + describeDatabaseUrl(config.databaseUrl) + ", " +
         std::to_string(config.threads) + " threads, at most " +

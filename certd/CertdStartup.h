@@ -19,6 +19,12 @@ struct PreparedServer {
     std::string certPem; ///< the certificate chain, re-encoded
     std::string keyPem;  ///< PKCS#8; wiped on destruction
     std::string keyAlgorithm;
+    std::string rsaCertPem; ///< the optional RSA chain (tls_rsa_cert), re-encoded
+    std::string rsaKeyPem;  ///< its key, PKCS#8; wiped on destruction
+    std::string rsaKeyAlgorithm;
+    /// Why the draft's mandatory suite is not offered (an EC key and no RSA
+    /// pair), for one start-up line; empty when it is offered.
+    std::string tlsWarning;
     std::vector<std::uint8_t> nonceSecret;
     std::string nonceNote; ///< how the secret was obtained, for the log
 
@@ -28,8 +34,9 @@ struct PreparedServer {
     ~PreparedServer();
 };
 
-/// Loads and checks the TLS certificate and key (they match, are valid now,
-/// and name every domain as a DNS subjectAltName) and the nonce secret
+/// Loads and checks the TLS certificate and key, and the optional RSA pair
+/// (each matches, is valid now, and names every domain as a DNS
+/// subjectAltName; the second holds an RSA key) and the nonce secret
 /// (created if missing, unless `dryRun`). The error is the sentence to print
 /// after "napkin-certd: ".
 [[nodiscard]] Result<PreparedServer, std::string> prepareServer(const CertdConfig &config,

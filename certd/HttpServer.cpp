@@ -250,13 +250,20 @@ struct HttpServer::Callbacks {
                 MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
             entry->fd = info != nullptr ? info->connect_fd : -1;
             entry->phaseStartMs.store(nowMs());
+            const MHD_ConnectionInfo *tls =
+                MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+            auto session =
+                tls != nullptr ? static_cast<gnutls_session_t>(tls->tls_session) : nullptr;
+            if (session != nullptr && server->m_credentials) {
+                // MHD has set its one-pair credentials; the handshake has not
+                // begun, so this replaces them for the whole session.
+                gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE,
+                                       server->m_credentials.get());
+            }
             if (entry->fd >= 0 && static_cast<std::size_t>(entry->fd) < kMaxCoalescedFd) {
                 g_holdNextRecord[static_cast<std::size_t>(entry->fd)].store(false);
-                const MHD_ConnectionInfo *tls =
-                    MHD_get_connection_info(connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-                if (tls != nullptr && tls->tls_session != nullptr) {
-                    gnutls_transport_set_vec_push_function(
-                        static_cast<gnutls_session_t>(tls->tls_session), &tlsVecPush);
+                if (session != nullptr) {
+                    gnutls_transport_set_vec_push_function(session, &tlsVecPush);
                 }
             }
             *socketContext = entry;
@@ -293,6 +300,45 @@ struct HttpServer::Callbacks {
         }
     }
 };
+
+void HttpServer::CredentialsDeleter::operator()(
+    gnutls_certificate_credentials_st *credentials) const {
+    gnutls_certificate_free_credentials(credentials);
+}
+
+namespace {
+
+/// One gnutls credentials object with both pairs: GnuTLS picks, per
+/// handshake, the first whose key suits the negotiated suite and the
+/// client's signature algorithms.
+Result<gnutls_certificate_credentials_t, HttpServerError>
+loadBothPairs(const HttpServerOptions &options) {
+    gnutls_certificate_credentials_t credentials = nullptr;
+    if (gnutls_certificate_allocate_credentials(&credentials) != GNUTLS_E_SUCCESS) {
+        return fail(HttpServerError{"cannot allocate TLS credentials"});
+    }
+    const std::pair<const std::string *, const std::string *> pairs[] = {
+        {&options.certPem, &options.keyPem}, {&options.altCertPem, &options.altKeyPem}};
+    for (const auto &[cert, key] : pairs) {
+        const gnutls_datum_t certDatum{
+            reinterpret_cast<unsigned char *>(const_cast<char *>(cert->data())),
+            static_cast<unsigned>(cert->size())};
+        const gnutls_datum_t keyDatum{
+            reinterpret_cast<unsigned char *>(const_cast<char *>(key->data())),
+            static_cast<unsigned>(key->size())};
+        int rc = gnutls_certificate_set_x509_key_mem2(credentials, &certDatum, &keyDatum,
+                                                      GNUTLS_X509_FMT_PEM, nullptr, 0);
+        if (rc < 0) {
+            gnutls_certificate_free_credentials(credentials);
+            return fail(HttpServerError{
+                std::string("cannot load the ") + (cert == &options.certPem ? "" : "second ") +
+                "TLS certificate and key into GnuTLS: " + gnutls_strerror(rc)});
+        }
+    }
+    return credentials;
+}
+
+} // namespace
 
 HttpServer::HttpServer(RequestHandler &handler, LogSink log)
     : m_handler(handler), m_log(std::move(log)) {}
@@ -385,6 +431,18 @@ HttpServer::start(const HttpServerOptions &options, RequestHandler &handler, Log
     // its slot for good; being the earliest timeout, it also makes every
     // worker poll with a zero timeout. Enough of them (an idle flood held
     // past the timeout) fill the table: certd spun and never answered again.
+    if (!options.altCertPem.empty()) {
+        // libmicrohttpd 0.9.75 loads one pair; its certificate callback is
+        // asked once per session before the suite is chosen, so it cannot
+        // pick the RSA certificate for an RSA key exchange. Credentials with
+        // both pairs, set on each session before its handshake (onConnection),
+        // let GnuTLS choose as it does for any multi-certificate server.
+        auto both = loadBothPairs(options);
+        if (!both) {
+            return fail(std::move(both).error());
+        }
+        server->m_credentials.reset(*both);
+    }
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     std::vector<MHD_OptionItem> items;
     auto opt = [&](MHD_OPTION o, intptr_t value, void *ptr = nullptr) {

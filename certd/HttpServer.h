@@ -22,6 +22,7 @@
 
 struct MHD_Daemon;
 struct MHD_Connection;
+struct gnutls_certificate_credentials_st;
 
 namespace napkin::certd {
 
@@ -30,6 +31,12 @@ struct HttpServerOptions {
     std::uint16_t port = 8443;      ///< 0 picks a free port (see HttpServer::port())
     std::string certPem;            ///< server certificate chain
     std::string keyPem;             ///< its private key (never logged)
+    /// Optional second chain and key, of another key type (an RSA pair beside
+    /// an EC one). GnuTLS then picks, per handshake, the certificate that
+    /// suits the negotiated suite: the EC one for ECDHE-ECDSA, the RSA one
+    /// for TLS_RSA_WITH_AES_128_CBC_SHA and ECDHE-RSA.
+    std::string altCertPem;
+    std::string altKeyPem; ///< never logged
     /// GnuTLS priority string; kDefaultTlsPriorities unless set.
     std::string priorities;
     unsigned threads = 4;
@@ -58,8 +65,9 @@ struct HttpServerOptions {
 /// the open-file limit allows it.
 inline constexpr unsigned kMaxAutoConnections = 10000;
 
-/// TLS 1.3 and 1.2 only; AEAD suites with ECDHE first; then, for RSA server
-/// keys, TLS_RSA_WITH_AES_128_CBC_SHA as the draft requires.
+/// TLS 1.3 and 1.2 only; AEAD suites with ECDHE first; then, when the server
+/// holds an RSA certificate (as its only one or as the alternative pair),
+/// TLS_RSA_WITH_AES_128_CBC_SHA as the draft requires.
 extern const char *const kDefaultTlsPriorities;
 
 struct HttpServerError {
@@ -110,6 +118,13 @@ private:
     RequestHandler &m_handler;
     LogSink m_log;
     HttpServerOptions m_options;
+    struct CredentialsDeleter {
+        void operator()(gnutls_certificate_credentials_st *credentials) const;
+    };
+    /// Both pairs, when there is an alternative one: set on every TLS session
+    /// in place of libmicrohttpd's own (which holds one pair only). Freed
+    /// after the destructor has stopped the daemon.
+    std::unique_ptr<gnutls_certificate_credentials_st, CredentialsDeleter> m_credentials;
     MHD_Daemon *m_daemon = nullptr;
     int m_listenFd = -1;
     std::uint16_t m_port = 0;

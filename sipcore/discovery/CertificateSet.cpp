@@ -83,6 +83,34 @@ decodeCertificateSet(const QByteArray &contentType, const QByteArray &body) {
         }
         return std::move(certs).value();
     }
+    if (type == "application/pkix-cert") {
+        // RFC 2585: exactly one DER certificate, nothing before or after it.
+        if (body.isEmpty()) {
+            return fail(discoveryError(DiscoveryErrc::MalformedSet,
+                                       QStringLiteral("The certificate service sent an empty "
+                                                      "application/pkix-cert body instead of a "
+                                                      "certificate.")));
+        }
+        if (static_cast<std::size_t>(body.size()) > crypto::kMaxCertsOnlySize) {
+            return fail(discoveryError(
+                DiscoveryErrc::MalformedSet,
+                QStringLiteral("The certificate service sent a certificate of %1 bytes, more "
+                               "than the limit of %2.")
+                    .arg(body.size())
+                    .arg(crypto::kMaxCertsOnlySize)));
+        }
+        auto cert = crypto::Certificate::fromDer(bytesOf(body));
+        if (!cert) {
+            return fail(discoveryError(
+                DiscoveryErrc::MalformedSet,
+                QStringLiteral("The certificate service sent an application/pkix-cert body "
+                               "that is not one DER certificate: %1.")
+                    .arg(QString::fromStdString(cert.error().message))));
+        }
+        std::vector<crypto::Certificate> one;
+        one.push_back(std::move(cert).value());
+        return one;
+    }
     return fail(discoveryError(
         DiscoveryErrc::MalformedSet,
         QStringLiteral("The certificate service answered with '%1' instead of a certificate set.")

@@ -41,8 +41,10 @@ struct CertificateSet {
 constexpr std::chrono::minutes kNotBeforeTolerance{5};
 
 /// The certificates of a response body: `application/pkcs7-mime;
-/// smime-type=certs-only` (DER, crypto::decodeCertsOnly) or
-/// `application/pem-certificate-chain`. MalformedSet otherwise.
+/// smime-type=certs-only` (DER, crypto::decodeCertsOnly),
+/// `application/pem-certificate-chain`, or `application/pkix-cert` (RFC 2585:
+/// a set of one, a single DER certificate with nothing after it).
+/// MalformedSet otherwise, and for an empty body.
 [[nodiscard]] DiscoveryResult<std::vector<crypto::Certificate>>
 decodeCertificateSet(const QByteArray &contentType, const QByteArray &body);
 

@@ -84,7 +84,8 @@ void fuzzDns(const QByteArray &input) {
 }
 
 void fuzzSet(const QByteArray &input) {
-    for (const char *type : {"application/pkcs7-mime", "application/pem-certificate-chain"}) {
+    for (const char *type :
+         {"application/pkcs7-mime", "application/pem-certificate-chain", "application/pkix-cert"}) {
         auto certs = decodeCertificateSet(type, input);
         if (certs.ok()) {
             auto aor = napkin::crypto::parseAor("sip:bob@b.example");

@@ -434,6 +434,53 @@ private Q_SLOTS:
         QCOMPARE(fromPem->size(), std::size_t(2));
     }
 
+    void decodeSinglePkixCert() {
+        // RFC 2585: a set of one, served as the bare DER certificate.
+        auto one = makeDevice(QStringLiteral("sip:bob@b.example"));
+        auto set = decodeCertificateSet("application/pkix-cert", one.der);
+        DISCOVERY_VERIFY_OK(set);
+        QCOMPARE(set->size(), std::size_t(1));
+        QCOMPARE(set->front().fingerprint(), one.certificate.fingerprint());
+        // Media type names are case-insensitive; parameters are ignored.
+        auto upper = decodeCertificateSet("Application/PKIX-Cert; charset=binary", one.der);
+        DISCOVERY_VERIFY_OK(upper);
+        QCOMPARE(upper->size(), std::size_t(1));
+        // It goes through the same filter as any set.
+        auto aor = crypto::parseAor("sip:bob@b.example");
+        QVERIFY(aor.ok());
+        auto filtered = filterCertificateSet(*aor, *set, std::chrono::system_clock::now());
+        DISCOVERY_VERIFY_OK(filtered);
+        QCOMPARE(filtered->certificates.size(), std::size_t(1));
+    }
+
+    void decodePkixCertRefusesWhatIsNotOneCertificate_data() {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("says");
+        auto one = makeDevice(QStringLiteral("sip:bob@b.example"));
+        auto two = makeDevice(QStringLiteral("sip:bob@b.example"));
+        QTest::newRow("empty") << QByteArray() << QStringLiteral("empty");
+        QTest::newRow("garbage") << QByteArray("\x30\x03\x02\x01\x01", 5)
+                                 << QStringLiteral("not one DER certificate");
+        QTest::newRow("trailing garbage")
+            << (one.der + QByteArray("junk")) << QStringLiteral("trailing bytes");
+        QTest::newRow("two certificates")
+            << (one.der + two.der) << QStringLiteral("trailing bytes");
+        QTest::newRow("PEM under the DER type") << one.pem << QStringLiteral("not one DER");
+        QTest::newRow("truncated")
+            << one.der.left(one.der.size() - 1) << QStringLiteral("not one DER certificate");
+        QTest::newRow("too large") << QByteArray(qsizetype(crypto::kMaxCertsOnlySize) + 1, '\x30')
+                                   << QStringLiteral("more than the limit");
+    }
+
+    void decodePkixCertRefusesWhatIsNotOneCertificate() {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, says);
+        auto r = decodeCertificateSet("application/pkix-cert", body);
+        QVERIFY(!r.ok());
+        QCOMPARE(errcName(r.error().code), errcName(DiscoveryErrc::MalformedSet));
+        QVERIFY2(r.error().message.contains(says), qPrintable(r.error().message));
+    }
+
     void filterDropsWhatDoesNotBelong() {
         QTemporaryDir dir;
         auto ca = napkin::testing::TestCa::create(dir.path());

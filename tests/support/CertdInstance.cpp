@@ -75,6 +75,12 @@ TestResult<void> CertdInstance::writeIni(const QString &path, const CertdConfig 
     ini += "domains = " + c.domains.join(QStringLiteral(", ")).toUtf8() + '\n';
     ini += "tls_cert = " + c.tlsCert.toUtf8() + '\n';
     ini += "tls_key = " + c.tlsKey.toUtf8() + '\n';
+    if (!c.tlsRsaCert.isEmpty()) {
+        ini += "tls_rsa_cert = " + c.tlsRsaCert.toUtf8() + '\n';
+    }
+    if (!c.tlsRsaKey.isEmpty()) {
+        ini += "tls_rsa_key = " + c.tlsRsaKey.toUtf8() + '\n';
+    }
     if (c.threads) {
         ini += "threads = " + QByteArray::number(*c.threads) + '\n';
     }
@@ -111,6 +117,12 @@ TestResult<QStringList> CertdInstance::serverArguments() {
     a << QStringLiteral("--tls-cert") << c.tlsCert << QStringLiteral("--tls-key") << c.tlsKey
       << QStringLiteral("--db") << c.db << QStringLiteral("--nonce-secret-file")
       << c.nonceSecretFile;
+    if (!c.tlsRsaCert.isEmpty()) {
+        a << QStringLiteral("--tls-rsa-cert") << c.tlsRsaCert;
+    }
+    if (!c.tlsRsaKey.isEmpty()) {
+        a << QStringLiteral("--tls-rsa-key") << c.tlsRsaKey;
+    }
     auto opt = [&a](const char *flag, const std::optional<int> &v) {
         if (v) {
             a << QLatin1String(flag) << QString::number(*v);

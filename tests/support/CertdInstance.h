@@ -21,6 +21,8 @@ struct CertdConfig {
     QStringList domains = {QStringLiteral("b.example")};
     QString tlsCert;
     QString tlsKey;
+    QString tlsRsaCert; ///< the optional RSA pair (--tls-rsa-cert), when set
+    QString tlsRsaKey;
     QString caFile;          ///< the root that clients of this instance trust
     QString db;              ///< "sqlite:PATH" or a postgresql:// URL; sqlite in workDir when empty
     QString nonceSecretFile; ///< created with a random secret when empty
