@@ -52,6 +52,7 @@ constexpr QLatin1String kUnusableStateFile("unusable-state-file");
 constexpr QLatin1String kRegistrationFailed("registration-failed");
 constexpr QLatin1String kSipProblem("sip-problem");
 constexpr QLatin1String kOwnDeviceMissing("own-device-missing");
+constexpr QLatin1String kIdentityWithdrawn("identity-withdrawn");
 constexpr QLatin1String kDtmfRefused("dtmf-refused");
 
 int usage(const std::string &message) {
@@ -279,6 +280,23 @@ bool Agent::prepare() {
                 m_out.error(engineStageName(EngineStage::Enrolment),
                             discovery::errcName(error.code), error.message,
                             {{QStringLiteral("retry_ms"), retryInMs}});
+            });
+    connect(e, &engine::Engine::identityWithdrawn, this,
+            [this](const QString &fingerprint, const QString &reason, const QString &message) {
+                m_out.error(engineStageName(EngineStage::Enrolment), kIdentityWithdrawn, message,
+                            {{QStringLiteral("fingerprint"), fingerprint},
+                             {QStringLiteral("reason"), reason}});
+            });
+    connect(e, &engine::Engine::reenrolling, this,
+            [this](const QDateTime &next, const QString &message) {
+                QJsonObject fields{
+                    {QStringLiteral("next_attempt"), next.toUTC().toString(Qt::ISODate)},
+                    {QStringLiteral("retry_ms"),
+                     std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(next))}};
+                if (!message.isEmpty()) {
+                    fields.insert(QStringLiteral("message"), message);
+                }
+                m_out.write(QStringLiteral("reenrolling"), fields);
             });
     // Only with --watch-devices (the engine does not watch otherwise).
     connect(e, &engine::Engine::devicesChanged, this, [this] {

@@ -94,7 +94,10 @@ Secure calls (a headless device)
         start         already-started, bind-failed, tls-setup, bad-address,
                       sip-stack-failed, internal
         registration  registration-failed
-        enrolment     a DiscoveryErrc name (with "retry_ms")
+        enrolment     a DiscoveryErrc name (with "retry_ms"), identity-withdrawn
+                      (with "fingerprint" and "reason": expired | not-listed;
+                      calls are unsigned until "enrolled" again, and a
+                      "reenrolling" event gives "next_attempt")
         devices       a DiscoveryErrc name, own-device-missing
         call          bad-address, not-ready, shutting-down, internal
         sip           sip-problem

@@ -73,6 +73,8 @@ void AccountController::attach(engine::Engine *engine) {
             &AccountController::applyRegistration);
     connect(engine, &engine::Engine::enrolled, this, &AccountController::applyEnrolled);
     connect(engine, &engine::Engine::enrolmentError, this, &AccountController::applyEnrolmentError);
+    connect(engine, &engine::Engine::identityWithdrawn, this,
+            &AccountController::applyIdentityWithdrawn);
     applyEnrolling();
 }
 
@@ -86,6 +88,23 @@ void AccountController::detach() {
 void AccountController::applyEnrolling() {
     m_enrolment = EnrolmentState::Enrolling;
     m_enrolmentText = tr("Publishing this device's certificate at %1…").arg(domain());
+    Q_EMIT changed();
+}
+
+void AccountController::applyIdentityWithdrawn(const QString &, const QString &reason,
+                                               const QString &) {
+    // The certificate is gone and a new one is being enrolled: calls are
+    // unsigned meanwhile, which the status line must not hide.
+    m_enrolment = EnrolmentState::Enrolling;
+    m_fingerprint.clear();
+    m_enrolmentText =
+        reason == QLatin1String("expired")
+            ? tr("This device's certificate expired: calls are not signed; enrolling a new "
+                 "certificate at %1…")
+                  .arg(domain())
+            : tr("This device was removed from %1's list: calls are not signed; enrolling a new "
+                 "certificate…")
+                  .arg(domain());
     Q_EMIT changed();
 }
 

@@ -65,6 +65,8 @@ public:
     void applyEnrolled(const QString &fingerprint, const QDateTime &notAfter);
     void applyEnrolmentError(const discovery::DiscoveryError &error, qint64 retryInMs);
     void applyEnrolling();
+    void applyIdentityWithdrawn(const QString &fingerprint, const QString &reason,
+                                const QString &message);
     void applyStopped();
 
     /// "Registration failed: <why>" and the like, from the agent's message.

@@ -35,8 +35,8 @@ void DevicesModel::setEngine(engine::Engine *engine) {
                     fingerprint, CallController::deviceNameFor(instanceUrn, fingerprint));
             });
     connect(engine, &engine::Engine::ownDeviceMissing, this, [this](const QString &) {
-        setLastError(tr("The certificate service no longer lists this device: calls to you "
-                        "cannot be verified until it is published again."));
+        setLastError(tr("The certificate service no longer lists this device: calls are not "
+                        "signed until a new certificate is enrolled (under way)."));
     });
     reload();
 }

@@ -27,7 +27,7 @@ public:
     [[nodiscard]] bool persistent() const override { return true; }
 
     /// Removes the stored identity of `aor` (e.g. when the account is removed).
-    void remove(const QString &aor, SaveCallback done);
+    void remove(const QString &aor, SaveCallback done) override;
 
     [[nodiscard]] bool available() const { return m_secrets->available(); }
     [[nodiscard]] QString unavailableReason() const { return m_secrets->unavailableReason(); }

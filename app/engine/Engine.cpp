@@ -74,6 +74,16 @@ EngineError profileError(const discovery::DiscoveryError &error) {
 
 } // namespace
 
+QString withdrawalReasonName(discovery::Enroller::Loss why) {
+    switch (why) {
+    case discovery::Enroller::Loss::Expired:
+        return QStringLiteral("expired");
+    case discovery::Enroller::Loss::NotListed:
+        return QStringLiteral("not-listed");
+    }
+    return QStringLiteral("unknown");
+}
+
 QString engineCodeName(const EngineCode &code) {
     if (const auto *own = std::get_if<EngineErrc>(&code)) {
         return engineErrcName(*own);
@@ -206,6 +216,13 @@ Result<void, EngineError> Engine::build() {
     enrolment.instanceUrn = m_instanceUrn;
     enrolment.displayName = profile.displayName;
     enrolment.lifetime = profile.certificateLifetime;
+    if (m_config.enrolmentRetry) {
+        enrolment.retry = *m_config.enrolmentRetry;
+    }
+    if (m_config.enrolmentNeedsUserRetry) {
+        enrolment.needsUserRetry = *m_config.enrolmentNeedsUserRetry;
+    }
+    enrolment.issueClock = m_config.certificateIssueClock;
     m_enroller = std::make_unique<discovery::Enroller>(*m_client, *m_keys, enrolment);
     m_enroller->setPassword(m_password);
 
@@ -246,14 +263,58 @@ void Engine::wire() {
                 // a service that may not exist; a later success signs them.
                 m_enrolmentSettled = true;
                 Q_EMIT enrolmentError(error, static_cast<qint64>(retryIn.count()));
+                if (m_signing == Signing::Withdrawn && retryIn.count() > 0) {
+                    Q_EMIT reenrolling(QDateTime::currentDateTimeUtc().addMSecs(retryIn.count()),
+                                       error.message);
+                }
                 Q_EMIT callsPossible();
             });
+    connect(m_enroller.get(), &discovery::Enroller::certificateLost, this,
+            &Engine::withdrawIdentity);
 
     connect(m_watch.get(), &discovery::DeviceWatch::checked, this, &Engine::devicesChanged);
     connect(m_watch.get(), &discovery::DeviceWatch::checkFailed, this, &Engine::devicesCheckFailed);
     connect(m_watch.get(), &discovery::DeviceWatch::unknownDevice, this, &Engine::unknownDevice);
     connect(m_watch.get(), &discovery::DeviceWatch::ownDeviceMissing, this,
-            &Engine::ownDeviceMissing);
+            [this](const QString &fingerprint) {
+                Q_EMIT ownDeviceMissing(fingerprint);
+                // Revoked (from another device, the devices page) or lost: never
+                // sign with it again. The enroller ignores older fingerprints.
+                if (!m_stopping) {
+                    m_enroller->ownCertificateNotListed(fingerprint);
+                }
+            });
+}
+
+void Engine::setSigning(Signing signing) {
+    if (m_signing != signing) {
+        m_signing = signing;
+        Q_EMIT signingChanged(signing);
+    }
+}
+
+void Engine::withdrawIdentity(const QString &fingerprint, discovery::Enroller::Loss why) {
+    // Calls in progress keep the identity they hold; new ones go out unsigned.
+    m_agent->setIdentity(nullptr);
+    setSigning(Signing::Withdrawn);
+    const QString domain = m_config.profile.aor.section(QLatin1Char('@'), -1);
+    const QString message =
+        why == discovery::Enroller::Loss::Expired
+            ? QStringLiteral("This device's certificate (%1) expired before a new one could be "
+                             "enrolled at %2: calls are not signed until it is; enrolling a new "
+                             "certificate.")
+                  .arg(fingerprint, domain)
+            : QStringLiteral("This device was removed from %1's list (%2 is no longer listed): "
+                             "calls are not signed until it is enrolled again; enrolling a new "
+                             "certificate.")
+                  .arg(domain, fingerprint);
+    qCWarning(lcEngine).noquote() << "engine:" << message;
+    Q_EMIT identityWithdrawn(fingerprint, withdrawalReasonName(why), message);
+    if (m_stopping) {
+        return;
+    }
+    const auto next = m_enroller->nextAttempt();
+    Q_EMIT reenrolling(next ? toDateTime(*next) : QDateTime::currentDateTimeUtc(), QString());
 }
 
 void Engine::adoptEnrolledIdentity() {
@@ -271,6 +332,7 @@ void Engine::adoptEnrolledIdentity() {
     }
     m_agent->setIdentity(std::make_shared<const crypto::DeviceIdentity>(
         crypto::DeviceIdentity{*cert, std::move(copy).value()}));
+    setSigning(Signing::Active);
 }
 
 EngineResult<void> Engine::start() {

@@ -19,7 +19,9 @@
 #include "sipcore/MediaSdpFactory.h"
 #include "sipcore/SipProfile.h"
 #include "sipcore/UserAgent.h"
+#include "sipcore/discovery/Backoff.h"
 #include "sipcore/discovery/DiscoveryError.h"
+#include "sipcore/discovery/Enroller.h"
 #include "sipcore/discovery/KeyStore.h"
 #include "sipcore/discovery/Profile.h"
 
@@ -39,7 +41,6 @@
 namespace napkin::discovery {
 class CertificateDirectory;
 class DeviceWatch;
-class Enroller;
 class KnownDevices;
 class ServiceClient;
 } // namespace napkin::discovery
@@ -77,8 +78,25 @@ struct EngineConfig {
     /// fetch of the own certificate set per enrolment and per refresh).
     bool watchDevices = true;
     /// How often the own set is checked again (0: after enrolment and on request).
+    /// Also how soon a revocation from another device is noticed.
     std::chrono::seconds deviceCheckInterval{0};
+    /// Retries of enrolment. Empty: the Enroller's defaults (tests use short ones).
+    std::optional<discovery::BackoffPolicy> enrolmentRetry;
+    std::optional<discovery::BackoffPolicy> enrolmentNeedsUserRetry;
+    /// The clock this device's certificates are issued by (tests only: set
+    /// back, it makes certificates that expire within seconds).
+    std::function<std::chrono::system_clock::time_point()> certificateIssueClock;
 };
+
+/// Whether calls are signed with this device's certificate.
+enum class Signing {
+    None,      ///< no certificate enrolled yet (or enrolment failed): calls go out unsigned
+    Active,    ///< signed with the enrolled certificate
+    Withdrawn, ///< the certificate expired or is no longer listed: unsigned until re-enrolled
+};
+
+/// Why the certificate was withdrawn: "expired" or "not-listed".
+[[nodiscard]] QString withdrawalReasonName(discovery::Enroller::Loss why);
 
 /// Where in the engine's life something went wrong. The names
 /// (engineStageName) are the `where` of napkin-cli agent's error events.
@@ -170,8 +188,11 @@ public:
     [[nodiscard]] const sip::SipProfile &sipProfile() const;
     /// This device's instance URN ("urn:uuid:...").
     [[nodiscard]] const QString &instanceUrn() const { return m_instanceUrn; }
-    /// The enrolled certificate's fingerprint ("sha256:..."), once enrolled.
+    /// The enrolled certificate's fingerprint ("sha256:..."), once enrolled;
+    /// empty after it was withdrawn.
     [[nodiscard]] QString ownFingerprint() const;
+    /// Whether calls are signed now (see identityWithdrawn, enrolled).
+    [[nodiscard]] Signing signing() const { return m_signing; }
 
 Q_SIGNALS:
     void registrationChanged(napkin::sip::UserAgent::Registration state, const QString &message);
@@ -193,6 +214,16 @@ Q_SIGNALS:
     void unknownDevice(const QString &fingerprint, const QString &instanceUrn,
                        const QDateTime &notBefore);
     void ownDeviceMissing(const QString &fingerprint);
+    /// This device stopped signing with `fingerprint`: it expired or the
+    /// service no longer lists it (`reason`: withdrawalReasonName). Calls go
+    /// out unsigned (refused with require_end_to_end) until enrolled() again.
+    /// `message` says so in words, and that a new certificate is being enrolled.
+    void identityWithdrawn(const QString &fingerprint, const QString &reason,
+                           const QString &message);
+    /// After a withdrawal, until enrolled() again: the next enrolment attempt
+    /// (now when one starts at once) and why the last one failed (empty at first).
+    void reenrolling(const QDateTime &nextAttempt, const QString &message);
+    void signingChanged(napkin::engine::Signing signing);
     /// Something went wrong outside any call (in words).
     void problem(const QString &message);
     void shutdownFinished();
@@ -202,6 +233,8 @@ private:
     [[nodiscard]] Result<void, EngineError> build();
     void wire();
     void adoptEnrolledIdentity();
+    void withdrawIdentity(const QString &fingerprint, discovery::Enroller::Loss why);
+    void setSigning(Signing signing);
 
     EngineConfig m_config;
     QString m_instanceUrn;
@@ -223,6 +256,7 @@ private:
     bool m_started = false;
     bool m_enrolmentSettled = false;
     bool m_stopping = false;
+    Signing m_signing = Signing::None;
 };
 
 } // namespace napkin::engine

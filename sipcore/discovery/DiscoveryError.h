@@ -8,6 +8,8 @@
 
 #include <QString>
 
+#include <chrono>
+
 namespace napkin::discovery {
 
 enum class DiscoveryErrc {
@@ -42,13 +44,15 @@ struct DiscoveryError {
     QString message;     ///< for people; names what failed and what to check
     int httpStatus = 0;  ///< for HttpError, AuthFailed, Forbidden, Rejected
     QString problemType; ///< the RFC 9457 problem slug, when the service sent one
+    /// The service's Retry-After (429, 503), in seconds; zero when it sent none.
+    std::chrono::seconds retryAfter{0};
 };
 
 template <typename T> using DiscoveryResult = napkin::Result<T, DiscoveryError>;
 
 /// Shorthand for building an error value.
 [[nodiscard]] inline DiscoveryError discoveryError(DiscoveryErrc code, QString message) {
-    return DiscoveryError{code, std::move(message), 0, {}};
+    return DiscoveryError{code, std::move(message), 0, {}, {}};
 }
 
 } // namespace napkin::discovery

@@ -12,8 +12,9 @@ namespace napkin::discovery {
 
 namespace {
 
-/// Failures that retrying cannot fix until the user or operator acts.
-bool isPermanent(const DiscoveryError &error) {
+/// Failures that retrying soon cannot fix: they wait for the user or the
+/// operator, so they are retried only on the long needsUserRetry backoff.
+bool needsUser(const DiscoveryError &error) {
     switch (error.code) {
     case DiscoveryErrc::AuthFailed:
     case DiscoveryErrc::Forbidden:
@@ -31,6 +32,11 @@ bool isPermanent(const DiscoveryError &error) {
     }
 }
 
+/// QTimer takes an int of milliseconds; a day is far below its limit.
+int timerMs(std::chrono::milliseconds delay) {
+    return static_cast<int>(std::clamp<qint64>(delay.count(), 0, 24LL * 3600 * 1000));
+}
+
 QByteArray queryTarget(const crypto::Aor &aor) {
     return QByteArray("/search-cgi?sip=") +
            percentEncodeQueryValue(QByteArray::fromStdString(aor.address()));
@@ -43,6 +49,8 @@ Enroller::Enroller(ServiceClient &client, KeyStore &keys, EnrolmentSettings sett
     : QObject(parent), m_client(client), m_keys(keys), m_settings(std::move(settings)) {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &Enroller::onTimer);
+    m_expiryTimer.setSingleShot(true);
+    connect(&m_expiryTimer, &QTimer::timeout, this, &Enroller::onExpiryTimer);
     if (auto parsed = crypto::parseAor(m_settings.aor.toStdString())) {
         m_aor = std::move(parsed).value();
         if (m_settings.username.isEmpty()) {
@@ -55,6 +63,16 @@ Enroller::~Enroller() = default;
 
 void Enroller::setPassword(const QByteArray &password) {
     m_session = std::make_shared<DigestSession>(m_settings.username, password);
+    if (m_state == State::Failed || m_state == State::WaitingToRetry) {
+        retryNow();
+    }
+}
+
+std::optional<std::chrono::system_clock::time_point> Enroller::nextAttempt() const {
+    if ((m_state == State::WaitingToRetry || m_state == State::Failed) && m_timer.isActive()) {
+        return m_nextAttempt;
+    }
+    return std::nullopt;
 }
 
 std::chrono::system_clock::time_point
@@ -87,13 +105,12 @@ void Enroller::start() {
     ++m_generation;
     m_failures = 0;
     if (!m_aor) {
-        handleFailure(
-            discoveryError(DiscoveryErrc::InvalidAddress,
-                           QStringLiteral("'%1' is not a SIP address.").arg(m_settings.aor)));
+        giveUp(discoveryError(DiscoveryErrc::InvalidAddress,
+                              QStringLiteral("'%1' is not a SIP address.").arg(m_settings.aor)));
         return;
     }
     if (!m_session) {
-        handleFailure(discoveryError(
+        giveUp(discoveryError(
             DiscoveryErrc::AuthFailed,
             QStringLiteral("No password is configured for %1.").arg(m_settings.aor)));
         return;
@@ -126,6 +143,7 @@ void Enroller::start() {
 
 void Enroller::stop() {
     m_timer.stop();
+    m_expiryTimer.stop();
     ++m_generation;
     m_candidate.reset();
     setState(State::Idle);
@@ -147,6 +165,9 @@ DiscoveryResult<crypto::DeviceIdentity> Enroller::createIdentity() const {
     }
     options.keyType = m_settings.keyType;
     options.lifetime = m_settings.lifetime;
+    if (m_settings.issueClock) {
+        options.now = m_settings.issueClock();
+    }
     auto identity = crypto::createDeviceIdentity(options);
     if (!identity) {
         return fail(discoveryError(DiscoveryErrc::LocalFailure,
@@ -224,23 +245,61 @@ void Enroller::handlePut(DiscoveryResult<HttpResponse> result) {
     });
     setState(State::Enrolled);
     scheduleRenewal();
+    scheduleExpiry();
     Q_EMIT enrolled(fingerprint);
 }
 
 void Enroller::handleFailure(DiscoveryError error) {
     qCWarning(lcDiscovery) << "enrolment failed:" << errcName(error.code) << error.message;
-    m_lastError = error;
-    if (isPermanent(error)) {
-        m_timer.stop();
-        setState(State::Failed);
-        Q_EMIT enrolmentFailed(error, std::chrono::milliseconds(0));
+    if (error.code == DiscoveryErrc::Cancelled) {
+        giveUp(std::move(error));
         return;
     }
-    const auto delay = backoffDelay(m_settings.retry, m_failures, systemUniformRandom());
+    m_lastError = error;
+    const bool waitForUser = needsUser(error);
+    auto delay = backoffDelay(waitForUser ? m_settings.needsUserRetry : m_settings.retry,
+                              m_failures, systemUniformRandom());
+    // A busy or throttling service (429, 503) says when to come back.
+    delay = std::max<std::chrono::milliseconds>(delay, error.retryAfter);
+    delay = std::chrono::milliseconds(timerMs(delay));
     ++m_failures;
-    setState(State::WaitingToRetry);
-    m_timer.start(static_cast<int>(std::min<qint64>(delay.count(), 3600 * 1000)));
+    m_nextAttempt = std::chrono::system_clock::now() + delay;
+    setState(waitForUser ? State::Failed : State::WaitingToRetry);
+    m_timer.start(timerMs(delay));
+    qCInfo(lcDiscovery) << "next enrolment attempt for" << m_settings.aor << "at"
+                        << isoTime(*m_nextAttempt);
     Q_EMIT enrolmentFailed(error, delay);
+}
+
+void Enroller::giveUp(DiscoveryError error) {
+    qCWarning(lcDiscovery) << "enrolment stopped:" << errcName(error.code) << error.message;
+    m_lastError = error;
+    m_timer.stop();
+    m_nextAttempt.reset();
+    setState(State::Failed);
+    Q_EMIT enrolmentFailed(error, std::chrono::milliseconds(0));
+}
+
+void Enroller::retryNow() {
+    m_timer.stop();
+    ++m_generation;
+    m_failures = 0;
+    m_nextAttempt.reset();
+    if (!m_current && !m_candidate) {
+        start(); // nothing loaded yet (the password was missing): load the store first
+    } else {
+        attempt();
+    }
+}
+
+void Enroller::attempt() {
+    // A key that waited through a long outage may be due for renewal itself,
+    // or expired (the service refuses those): send it only while it is fresh.
+    if (m_candidate && std::chrono::system_clock::now() < renewalTimeOf(m_candidate->certificate)) {
+        sendPut();
+    } else {
+        enrol(true);
+    }
 }
 
 void Enroller::scheduleRenewal() {
@@ -252,13 +311,69 @@ void Enroller::scheduleRenewal() {
     m_timer.start(static_cast<int>(ms));
 }
 
-void Enroller::onTimer() {
-    if (m_state == State::WaitingToRetry) {
-        if (m_candidate) {
-            sendPut();
-        } else {
-            enrol(true);
+void Enroller::scheduleExpiry() {
+    if (!m_current) {
+        m_expiryTimer.stop();
+        return;
+    }
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+        m_current->certificate.notAfter() - std::chrono::system_clock::now());
+    // Hourly at least, as for renewal; onExpiryTimer checks the clock again.
+    m_expiryTimer.start(static_cast<int>(std::clamp<qint64>(remaining.count(), 0, 3600 * 1000)));
+}
+
+void Enroller::onExpiryTimer() {
+    if (!m_current) {
+        return;
+    }
+    if (std::chrono::system_clock::now() < m_current->certificate.notAfter()) {
+        scheduleExpiry();
+        return;
+    }
+    qCWarning(lcDiscovery) << "this device's certificate" << fingerprintOf(m_current->certificate)
+                           << "for" << m_settings.aor << "expired";
+    loseCertificate(Loss::Expired);
+}
+
+void Enroller::ownCertificateNotListed(const QString &fingerprint) {
+    if (!m_current || fingerprintOf(m_current->certificate) != fingerprint.toLower()) {
+        return; // an older certificate, or already dropped
+    }
+    qCWarning(lcDiscovery) << "the service no longer lists this device's certificate" << fingerprint
+                           << "for" << m_settings.aor;
+    // Never enrol this key again: it may have been revoked because it leaked.
+    m_keys.remove(m_settings.aor, [](DiscoveryResult<void> removed) {
+        if (!removed.ok()) {
+            qCWarning(lcDiscovery) << removed.error().message;
         }
+    });
+    loseCertificate(Loss::NotListed);
+}
+
+void Enroller::loseCertificate(Loss why) {
+    const QString fingerprint = fingerprintOf(m_current->certificate);
+    m_current.reset();
+    m_expiryTimer.stop();
+    QPointer<Enroller> self(this);
+    Q_EMIT certificateLost(fingerprint, why);
+    if (!self || m_state == State::Idle) {
+        return;
+    }
+    // Enrolled: only the renewal timer was pending, so enrol a fresh key now.
+    // Otherwise an attempt is in flight or scheduled (its key is a fresh one,
+    // never the lost one) and keeps its place in the backoff.
+    if (m_state == State::Enrolled) {
+        m_timer.stop();
+        m_failures = 0;
+        m_candidate.reset();
+        enrol(true);
+    }
+}
+
+void Enroller::onTimer() {
+    if (m_state == State::WaitingToRetry || m_state == State::Failed) {
+        m_nextAttempt.reset();
+        attempt();
         return;
     }
     if (m_state == State::Enrolled) {

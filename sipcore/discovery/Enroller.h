@@ -4,7 +4,10 @@
 // loads or creates the device identity, PUTs the certificate with Digest
 // authentication, re-enrols with a fresh key at two thirds of the
 // certificate's lifetime (and at every start when the key is not kept), and
-// retries transient failures with exponential backoff and jitter.
+// retries failures with exponential backoff and jitter: transient ones soon,
+// ones only the user can fix (password, policy) rarely. When the enrolled
+// certificate expires or the service stops listing it, it is dropped
+// (certificateLost) and a fresh key is enrolled.
 
 #include "crypto/Certificate.h"
 #include "crypto/DeviceIdentity.h"
@@ -33,7 +36,14 @@ struct EnrolmentSettings {
     QString displayName; ///< certificate CN; the user part when empty
     std::chrono::seconds lifetime{std::chrono::hours(24 * 7)};
     crypto::KeyType keyType = crypto::KeyType::Ec;
-    BackoffPolicy retry;
+    BackoffPolicy retry; ///< transient failures: the service is down, busy or unreachable
+    /// Failures only the user or operator can fix (wrong password, refused by
+    /// policy): still retried, but rarely, so that a stale password does not
+    /// get the account throttled at the service. setPassword() retries at once.
+    BackoffPolicy needsUserRetry{std::chrono::minutes(15), std::chrono::hours(6)};
+    /// The clock new certificates are issued by (empty: the system clock).
+    /// Tests set it back to get certificates that expire within seconds.
+    std::function<std::chrono::system_clock::time_point()> issueClock;
 };
 
 class Enroller : public QObject {
@@ -45,15 +55,26 @@ public:
         Enrolling,      ///< a PUT is in flight
         Enrolled,       ///< the service has our current certificate
         WaitingToRetry, ///< a transient failure; a retry is scheduled
-        Failed,         ///< a failure retrying cannot fix (password, policy, key store)
+        /// A failure that needs the user (password, policy, key store, no
+        /// address): retried on the long needsUserRetry backoff, at once after
+        /// setPassword(); never retried when the address or password is missing.
+        Failed,
     };
     Q_ENUM(State)
+
+    /// Why the enrolled certificate was dropped.
+    enum class Loss {
+        Expired,   ///< past its notAfter
+        NotListed, ///< the service no longer lists it (revoked or removed)
+    };
+    Q_ENUM(Loss)
 
     Enroller(ServiceClient &client, KeyStore &keys, EnrolmentSettings settings,
              QObject *parent = nullptr);
     ~Enroller() override;
 
-    /// The SIP password. Kept in memory only, used only hashed.
+    /// The SIP password. Kept in memory only, used only hashed. After a
+    /// failure (Failed or WaitingToRetry) the next attempt starts at once.
     void setPassword(const QByteArray &password);
 
     /// Loads the stored identity (a fresh one when there is none, it is past
@@ -63,6 +84,12 @@ public:
     void stop();
     /// Enrols a fresh key now (also leaves Failed after the user fixed things).
     void renewNow();
+
+    /// The service does not list `fingerprint` (DeviceWatch::ownDeviceMissing).
+    /// When it is the enrolled certificate, it is dropped (certificateLost),
+    /// removed from the key store so that no start enrols it again, and a
+    /// fresh key is enrolled (at once unless an attempt is already scheduled).
+    void ownCertificateNotListed(const QString &fingerprint);
 
     /// Revokes one of the user's devices (DELETE with Digest). The callback
     /// runs later; errors as for enrolment, HttpError 404 when not enrolled.
@@ -77,6 +104,9 @@ public:
     /// When the next renewal is due (valid when Enrolled).
     [[nodiscard]] std::chrono::system_clock::time_point renewalTime() const { return m_renewAt; }
     [[nodiscard]] int consecutiveFailures() const { return m_failures; }
+    /// When the next attempt starts: valid in WaitingToRetry and in Failed
+    /// with a retry scheduled; nullopt otherwise.
+    [[nodiscard]] std::optional<std::chrono::system_clock::time_point> nextAttempt() const;
 
     /// Two thirds into the certificate's validity.
     [[nodiscard]] static std::chrono::system_clock::time_point
@@ -89,6 +119,9 @@ Q_SIGNALS:
     /// An attempt failed; `retryIn` is zero when no retry is scheduled.
     void enrolmentFailed(const napkin::discovery::DiscoveryError &error,
                          std::chrono::milliseconds retryIn);
+    /// The enrolled certificate must no longer be used (expired or not
+    /// listed); certificate() is empty until the next enrolled().
+    void certificateLost(const QString &fingerprint, napkin::discovery::Enroller::Loss why);
 
 private:
     void setState(State state);
@@ -96,8 +129,16 @@ private:
     void sendPut();
     void handlePut(DiscoveryResult<HttpResponse> result);
     void handleFailure(DiscoveryError error);
+    /// Failed with no retry: only a new start() or setPassword() can help.
+    void giveUp(DiscoveryError error);
+    void retryNow();
+    /// The next attempt: the waiting candidate while it is fresh, else a new key.
+    void attempt();
     void scheduleRenewal();
+    void scheduleExpiry();
     void onTimer();
+    void onExpiryTimer();
+    void loseCertificate(Loss why);
     [[nodiscard]] DiscoveryResult<crypto::DeviceIdentity> createIdentity() const;
 
     ServiceClient &m_client;
@@ -110,8 +151,9 @@ private:
     State m_state = State::Idle;
     std::optional<DiscoveryError> m_lastError;
     std::chrono::system_clock::time_point m_renewAt{};
-    QTimer m_timer;
-    bool m_retryIsRenewal = false;
+    QTimer m_timer;       ///< renewal or the next retry
+    QTimer m_expiryTimer; ///< the enrolled certificate's notAfter
+    std::optional<std::chrono::system_clock::time_point> m_nextAttempt;
     int m_failures = 0;
     quint64 m_generation = 0; ///< answers from before stop() carry an older one
 };

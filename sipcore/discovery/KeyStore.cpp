@@ -1,6 +1,7 @@
 #include "sipcore/discovery/KeyStore.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 
 #include <openssl/evp.h>
@@ -30,6 +31,13 @@ void MemoryKeyStore::save(const QString &aor, const crypto::DeviceIdentity &iden
                           SaveCallback done) {
     m_aor = aor;
     m_identity = share(identity);
+    done({});
+}
+
+void MemoryKeyStore::remove(const QString &aor, SaveCallback done) {
+    if (m_aor == aor) {
+        m_identity.reset();
+    }
     done({});
 }
 
@@ -87,6 +95,19 @@ void FileKeyStore::save(const QString &aor, const crypto::DeviceIdentity &identi
                                  QStringLiteral("Cannot save this device's certificate: %1.")
                                      .arg(QString::fromStdString(r.error().message)))));
         return;
+    }
+    done({});
+}
+
+void FileKeyStore::remove(const QString &aor, SaveCallback done) {
+    Q_UNUSED(aor);
+    // The key first: a certificate without its key is never enrolled again.
+    for (const QString &path : {keyPath(), certificatePath()}) {
+        if (QFileInfo::exists(path) && !QFile::remove(path)) {
+            done(fail(discoveryError(DiscoveryErrc::LocalFailure,
+                                     QStringLiteral("Cannot remove %1.").arg(path))));
+            return;
+        }
     }
     done({});
 }

@@ -29,6 +29,9 @@ public:
     /// Replaces the stored identity of `aor`.
     virtual void save(const QString &aor, const crypto::DeviceIdentity &identity,
                       SaveCallback done) = 0;
+    /// Removes the stored identity of `aor`, so that no later start enrols it
+    /// again (e.g. after the service stopped listing it: revoked).
+    virtual void remove(const QString &aor, SaveCallback done) = 0;
     /// Whether identities survive a restart (false: a fresh key at every start).
     [[nodiscard]] virtual bool persistent() const = 0;
 };
@@ -40,6 +43,7 @@ public:
     void load(const QString &aor, LoadCallback done) override;
     void save(const QString &aor, const crypto::DeviceIdentity &identity,
               SaveCallback done) override;
+    void remove(const QString &aor, SaveCallback done) override;
     [[nodiscard]] bool persistent() const override { return false; }
 
 private:
@@ -54,6 +58,7 @@ public:
     void load(const QString &aor, LoadCallback done) override;
     void save(const QString &aor, const crypto::DeviceIdentity &identity,
               SaveCallback done) override;
+    void remove(const QString &aor, SaveCallback done) override;
     [[nodiscard]] bool persistent() const override { return true; }
 
     [[nodiscard]] QString keyPath() const;

@@ -3,6 +3,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
+
 namespace napkin::discovery {
 
 namespace {
@@ -37,10 +39,24 @@ ServiceProblem parseServiceProblem(const HttpResponse &response) {
     return problem;
 }
 
+std::optional<std::chrono::seconds> retryAfterOf(const HttpResponse &response) {
+    const QByteArray value = response.header("Retry-After").trimmed();
+    if (value.isEmpty() || value.size() > 12) {
+        return std::nullopt;
+    }
+    for (const char c : value) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+    }
+    return std::chrono::seconds(std::min<qint64>(value.toLongLong(), 24 * 3600));
+}
+
 DiscoveryError errorFromResponse(const HttpResponse &response, const QString &action) {
     const ServiceProblem problem = parseServiceProblem(response);
     DiscoveryError error;
     error.httpStatus = response.status;
+    error.retryAfter = retryAfterOf(response).value_or(std::chrono::seconds(0));
     error.problemType = problem.slug;
     QString said = problem.detail.isEmpty() ? problem.title : problem.detail;
     if (said.isEmpty()) {

@@ -9,6 +9,9 @@
 
 #include <QString>
 
+#include <chrono>
+#include <optional>
+
 namespace napkin::discovery {
 
 struct ServiceProblem {
@@ -21,8 +24,13 @@ struct ServiceProblem {
 /// application/problem+json or does not parse (never an error: it is optional).
 [[nodiscard]] ServiceProblem parseServiceProblem(const HttpResponse &response);
 
+/// The delay a Retry-After header asks for: delta-seconds only (an HTTP-date
+/// is ignored), capped at a day; nullopt when absent or not a number.
+[[nodiscard]] std::optional<std::chrono::seconds> retryAfterOf(const HttpResponse &response);
+
 /// A DiscoveryError for an unexpected status: AuthFailed for 401, Forbidden
-/// for 403, Rejected for 400/409/413/415/422, HttpError otherwise. `action`
+/// for 403, Rejected for 400/409/413/415/422, HttpError otherwise; with
+/// the response's Retry-After (retryAfterOf) in `retryAfter`. `action`
 /// says what we tried ("fetching sip:bob@b.example's certificates").
 [[nodiscard]] DiscoveryError errorFromResponse(const HttpResponse &response, const QString &action);
 

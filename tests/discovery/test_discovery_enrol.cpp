@@ -131,7 +131,7 @@ private Q_SLOTS:
             3000));
     }
 
-    void wrongPasswordFailsWithoutRetrying() {
+    void wrongPasswordWaitsForTheUser() {
         auto client = m_bed->makeClient();
         MemoryKeyStore store;
         Enroller enroller(*client, store, settingsFor(QStringLiteral("sip:bob@a.example")));
@@ -151,6 +151,14 @@ private Q_SLOTS:
             DiscoveryTestBed::logLines(*m_a, QStringLiteral("PUT /search-cgi?sip=bob%40a.example")),
             putsBefore + 2);
         QVERIFY(!enroller.certificate().has_value());
+        // It has not given up: a retry waits on the long "needs the user"
+        // backoff (15 minutes at least half), and a new password retries at once.
+        QVERIFY(enroller.nextAttempt().has_value());
+        QVERIFY(*enroller.nextAttempt() - std::chrono::system_clock::now() >
+                std::chrono::minutes(7));
+        enroller.setPassword("pw-bob");
+        QVERIFY(spinUntil([&] { return enroller.state() == Enroller::State::Enrolled; }, kWaitMs));
+        QVERIFY(enroller.certificate().has_value());
     }
 
     void anotherUsersAddressIsForbidden() {

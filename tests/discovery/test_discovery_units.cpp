@@ -141,6 +141,31 @@ private Q_SLOTS:
     }
 
     // --- HTTP response parser ---------------------------------------------
+    void retryAfterIsReadAsDeltaSeconds() {
+        const auto withRetryAfter = [](int status, const QByteArray &value) {
+            HttpResponse r;
+            r.status = status;
+            if (!value.isNull()) {
+                r.headers.push_back({"Retry-After", value});
+            }
+            return r;
+        };
+        QCOMPARE(
+            errorFromResponse(withRetryAfter(429, "5"), QStringLiteral("x")).retryAfter.count(),
+            std::chrono::seconds::rep(5));
+        QCOMPARE(
+            errorFromResponse(withRetryAfter(503, " 120 "), QStringLiteral("x")).retryAfter.count(),
+            std::chrono::seconds::rep(120));
+        // Capped at a day; an HTTP-date, garbage or nothing: zero.
+        QCOMPARE(
+            retryAfterOf(withRetryAfter(429, "99999999")).value_or(std::chrono::seconds(0)).count(),
+            std::chrono::seconds::rep(24 * 3600));
+        QVERIFY(!retryAfterOf(withRetryAfter(429, "Fri, 31 Dec 1999 23:59:59 GMT")));
+        QVERIFY(!retryAfterOf(withRetryAfter(429, "-1")));
+        QCOMPARE(errorFromResponse(withRetryAfter(429, {}), QStringLiteral("x")).retryAfter.count(),
+                 std::chrono::seconds::rep(0));
+    }
+
     void httpContentLengthInPieces() {
         const QByteArray bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/pkcs7-mime\r\n"
                                  "ETag: \"abc\"\r\nContent-Length: 5\r\n\r\nhello";
