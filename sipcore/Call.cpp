@@ -23,6 +23,32 @@ std::string warningHeader(const std::string &text) {
     return "399 napkin \"" + clean + "\"";
 }
 
+/// What the peer is told when this device ends or refuses a call: the local
+/// reason for what concerns the peer's own messages (its SDP), generic words
+/// where the reason may name what this device saw on its network (DNS
+/// servers, addresses, connection errors of a certificate fetch) or its
+/// own failures, so that a call cannot be used to probe this device.
+std::string peerFacingEnd(CallErrc code, const std::string &reason) {
+    switch (code) {
+    case CallErrc::IdentityFailed:
+        return "the identity check of the other device failed";
+    case CallErrc::NotEndToEnd:
+        return "this device requires end-to-end security, and this call would not have it";
+    case CallErrc::DowngradeRefused:
+        return "this device does not call in clear a peer known to use end-to-end security";
+    case CallErrc::Local:
+        return "this device could not go on with the call";
+    case CallErrc::None:
+    case CallErrc::Declined:
+    case CallErrc::Cancelled:
+    case CallErrc::IdentityRejected:
+    case CallErrc::MediaFailed:
+    case CallErrc::Unreachable:
+        break;
+    }
+    return reason;
+}
+
 } // namespace
 
 CallErrc callErrcForStatus(int status) {
@@ -176,7 +202,7 @@ void Call::noteEnd(CallErrc code, std::string reason, int sipStatus, bool byPeer
 void Call::failCall(CallErrc code, std::string reason, int sipStatus) {
     qCWarning(lcSip).noquote() << "call" << m_id << "failed:" << logText(reason);
     noteEnd(code, reason, sipStatus, false);
-    sendBye(reason);
+    sendBye(peerFacingEnd(code, reason));
 }
 
 void Call::sendBye(const std::string &reason) {
@@ -202,7 +228,7 @@ void Call::respond(int status, const std::string &phrase, const std::string &war
 
 void Call::refuse(CallErrc code, int status, const std::string &phrase, const std::string &reason) {
     noteEnd(code, reason, status, false);
-    respond(status, phrase, reason);
+    respond(status, phrase, peerFacingEnd(code, reason));
     setState(State::Ending);
 }
 

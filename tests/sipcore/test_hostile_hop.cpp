@@ -304,6 +304,28 @@ private Q_SLOTS:
         QVERIFY(!run->hop.sawClearKey());
         shutDown(*run->alice);
     }
+
+    void byeSaysWhyWithoutLocalDetail() {
+        // A strict caller hangs up on an answer in clear. The BYE says why in
+        // generic words; the local reason (which, for a failed fetch, names
+        // DNS servers and addresses) stays in the caller's own record.
+        PolicySettings strict;
+        strict.requireEndToEnd = true;
+        auto run = start(true, strict);
+        QVERIFY(run);
+        QVERIFY(serveUntilEnded(*run, HostileHop::Answer::OkWithPlainOffer,
+                                HostileHop::Answer::OkWithPlainOffer));
+        QCOMPARE(run->alice->ends[0].code, CallErrc::NotEndToEnd);
+        QTRY_VERIFY_WITH_TIMEOUT(!run->hop.requests("BYE").isEmpty(), 5000);
+        const QByteArray bye = run->hop.requests("BYE").front();
+        QVERIFY2(bye.contains("Warning: 399 napkin \"this device requires end-to-end security"),
+                 bye.constData());
+        QVERIFY2(!bye.contains("did not sign"), bye.constData());
+        QVERIFY2(run->alice->ends[0].reason.find("did not sign") != std::string::npos,
+                 run->alice->ends[0].reason.c_str());
+        QVERIFY(!run->hop.sawClearKey());
+        shutDown(*run->alice);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHostileHop)

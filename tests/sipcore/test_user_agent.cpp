@@ -749,7 +749,8 @@ private Q_SLOTS:
     void unreachableCalleeServiceWithStrictPolicyHangsUp() {
         FixedCertificates certs;
         certs.publish("sip:alice@a.example", {m_devices.alice->certificate});
-        certs.breakDomain("b.example", "b.example's certificate service refused the connection");
+        certs.breakDomain("b.example",
+                          "b.example's certificate service at 10.0.0.5 refused the connection");
         PolicySettings strict;
         strict.requireEndToEnd = true;
         Party alice(*m_devices.root, certs, "sip:alice@a.example", strict);
@@ -763,6 +764,10 @@ private Q_SLOTS:
         QCOMPARE(alice.ends[0].code, CallErrc::NotEndToEnd);
         QVERIFY(alice.e2es.empty());
         QTRY_COMPARE_WITH_TIMEOUT(bob.ends.size(), std::size_t(1), 10000);
+        // Alice's own record keeps what she saw on her network (the BYE
+        // does not carry it: test_hostile_hop byeSaysWhyWithoutLocalDetail).
+        QVERIFY2(alice.ends[0].reason.find("10.0.0.5") != std::string::npos,
+                 alice.ends[0].reason.c_str());
         shutDown(alice);
         shutDown(bob);
     }
