@@ -81,8 +81,10 @@ Secure calls (a headless device)
       whose identity is signed and whose media keys travel encrypted (S/MIME).
       Prints one JSON object per line on standard output, each with "t" (ms
       since start) and "event": registered, enrolled, incoming, identity
-      (verdict verified | verified-new-device | unsigned | failed, signer
-      fingerprint, instance, vouching domain), call_state, media (codec, srtp,
+      (verdict verified | verified-new-device | unsigned | failed |
+      unverifiable: the peer's certificate service or DNS could not be
+      asked; signer fingerprint, instance, vouching domain), call_state,
+      media (codec, srtp,
       "e2e": true|false; later "flowing" when SRTP arrives), dtmf (sent and
       received RFC 4733 digits), hold (local/remote: who put the call
       on hold), devices and unknown_device (with
