@@ -5,8 +5,6 @@
 #include "certd/CertdService.h"
 #include "certd/QueryString.h"
 
-#include <openssl/crypto.h>
-
 #include <cctype>
 #include <ctime>
 
@@ -95,6 +93,38 @@ bool equalsNoCase(std::string_view a, std::string_view b) {
     return true;
 }
 
+/// A 403 unless the form post names this service as its Origin, or, for a
+/// browser that sends no Origin, as its Referer ("https://host/...").
+std::optional<HttpResponse> refuseForeignForm(const HttpRequest &request) {
+    const auto host = request.header("Host").value_or("");
+    const std::string self = "https://" + std::string(host);
+    auto refuse = [](std::string detail) {
+        return HttpResponse::problem(ProblemType::Forbidden, std::move(detail));
+    };
+    if (host.empty()) {
+        return refuse("the form post names no Host");
+    }
+    if (auto origin = request.header("Origin")) {
+        if (!equalsNoCase(*origin, self)) {
+            return refuse("the form was posted from another site (" +
+                          std::string(origin->substr(0, 200)) + ")");
+        }
+        return std::nullopt;
+    }
+    if (auto referer = request.header("Referer")) {
+        const bool ours = referer->size() > self.size() && (*referer)[self.size()] == '/' &&
+                          equalsNoCase(referer->substr(0, self.size()), self);
+        if (!ours) {
+            return refuse("the form was posted from another page (" +
+                          std::string(referer->substr(0, 200)) + ")");
+        }
+        return std::nullopt;
+    }
+    return refuse("the form post names neither Origin nor Referer, so it cannot be told "
+                  "from another site's; submit it from " +
+                  self + "/devices");
+}
+
 } // namespace
 
 HttpResponse CertdService::devicesPage(const HttpRequest &request) {
@@ -110,7 +140,7 @@ HttpResponse CertdService::devicesPage(const HttpRequest &request) {
         return storeFailure(devices.error());
     }
     auto address = escapeHtml("sip:" + user->username + "@" + user->domain);
-    auto csrf = m_auth.nonces().csrfToken(user->username, user->domain);
+    auto csrf = m_auth.nonces().csrfToken(user->username, user->domain, t);
     std::string html = R"(<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -158,15 +188,11 @@ encrypt to these devices. Revoke any device you do not recognise or no longer us
 std::optional<HttpResponse> CertdService::beginFormRevoke(const HttpRequest &request,
                                                           std::unique_ptr<RequestState> &state) {
     // A cross-site form post carries the other site's Origin: refuse it before
-    // anything else (the CSRF token is checked again with the body).
-    if (auto origin = request.header("Origin")) {
-        auto host = request.header("Host").value_or("");
-        std::string expected = "https://" + std::string(host);
-        if (host.empty() || !equalsNoCase(*origin, expected)) {
-            return HttpResponse::problem(ProblemType::Forbidden,
-                                         "the form was posted from another site (" +
-                                             std::string(origin->substr(0, 200)) + ")");
-        }
+    // anything else (the CSRF token is checked again with the body). Review
+    // L4: a post naming neither Origin nor Referer is refused too; browsers
+    // send Origin on every form POST.
+    if (auto refused = refuseForeignForm(request)) {
+        return refused;
     }
     auto realm = realmForHost(request);
     {
@@ -208,11 +234,20 @@ HttpResponse CertdService::finishFormRevoke(const HttpRequest &request, RequestS
             csrf = value;
         }
     }
-    auto expected = m_auth.nonces().csrfToken(user.username, user.domain);
-    if (!csrf || csrf->size() != expected.size() ||
-        CRYPTO_memcmp(csrf->data(), expected.data(), expected.size()) != 0) {
+    if (!csrf) {
         return HttpResponse::problem(ProblemType::Forbidden,
-                                     "the form's csrf token is missing or wrong; reload /devices");
+                                     "the form's csrf token is missing; reload /devices");
+    }
+    switch (m_auth.nonces().checkCsrfToken(*csrf, user.username, user.domain, now())) {
+    case NonceStatus::Valid:
+        break;
+    case NonceStatus::Expired:
+        return HttpResponse::problem(ProblemType::Forbidden,
+                                     "the form has expired (it is valid for an hour); "
+                                     "reload /devices");
+    case NonceStatus::Invalid:
+        return HttpResponse::problem(ProblemType::Forbidden,
+                                     "the form's csrf token is wrong; reload /devices");
     }
     auto normalised = fingerprint ? normaliseFingerprint(*fingerprint) : std::nullopt;
     if (!normalised) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <charconv>
 
 namespace napkin::certd {
 
@@ -441,14 +442,50 @@ NonceStatus NonceCodec::check(std::string_view nonce, std::string_view realm, st
     return NonceStatus::Valid;
 }
 
-std::string NonceCodec::csrfToken(std::string_view username, std::string_view domain) const {
+namespace {
+
+std::string csrfMac(const std::vector<std::uint8_t> &secret, std::string_view issued,
+                    std::string_view username, std::string_view domain) {
     std::string data = "csrf|";
-    data.append(username).append("|").append(domain);
+    data.append(issued).append("|").append(username).append("|").append(domain);
     std::array<std::uint8_t, kMacBytes> mac{};
     unsigned int len = 0;
-    HMAC(EVP_sha256(), m_secret.data(), static_cast<int>(m_secret.size()),
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
          reinterpret_cast<const unsigned char *>(data.data()), data.size(), mac.data(), &len);
     return crypto::toHex(mac);
+}
+
+} // namespace
+
+std::string NonceCodec::csrfToken(std::string_view username, std::string_view domain,
+                                  std::int64_t now) const {
+    const std::string issued = std::to_string(now);
+    return issued + "." + csrfMac(m_secret, issued, username, domain);
+}
+
+NonceStatus NonceCodec::checkCsrfToken(std::string_view token, std::string_view username,
+                                       std::string_view domain, std::int64_t now) const {
+    const auto dot = token.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot > 19) {
+        return NonceStatus::Invalid;
+    }
+    const std::string_view issued = token.substr(0, dot);
+    std::int64_t issuedAt = 0;
+    auto [end, ec] = std::from_chars(issued.data(), issued.data() + issued.size(), issuedAt);
+    if (ec != std::errc() || end != issued.data() + issued.size() ||
+        std::to_string(issuedAt) != issued) {
+        return NonceStatus::Invalid;
+    }
+    const std::string expected = csrfMac(m_secret, issued, username, domain);
+    const std::string_view mac = token.substr(dot + 1);
+    if (mac.size() != expected.size() ||
+        CRYPTO_memcmp(mac.data(), expected.data(), expected.size()) != 0) {
+        return NonceStatus::Invalid;
+    }
+    if (issuedAt > now + kClockSkew) {
+        return NonceStatus::Invalid;
+    }
+    return now - issuedAt > kCsrfLifetime ? NonceStatus::Expired : NonceStatus::Valid;
 }
 
 } // namespace napkin::certd

@@ -103,9 +103,21 @@ public:
 
     [[nodiscard]] std::int64_t lifetime() const { return m_lifetime; }
 
-    /// Hex HMAC-SHA256(secret, "csrf|" + user + "|" + domain): the token the
-    /// device page embeds in its forms.
-    [[nodiscard]] std::string csrfToken(std::string_view username, std::string_view domain) const;
+    /// The token the device page embeds in its forms, valid for
+    /// kCsrfLifetime: "<issued unix seconds>." + hex HMAC-SHA256(secret,
+    /// "csrf|" + issued + "|" + user + "|" + domain). Review L4: a leaked
+    /// token no longer stays valid until the secret changes.
+    [[nodiscard]] std::string csrfToken(std::string_view username, std::string_view domain,
+                                        std::int64_t now) const;
+
+    /// Checks a form's token for this user. Expired: genuine but older than
+    /// kCsrfLifetime; Invalid: anything else (another user's, forged, from
+    /// the future).
+    [[nodiscard]] NonceStatus checkCsrfToken(std::string_view token, std::string_view username,
+                                             std::string_view domain, std::int64_t now) const;
+
+    /// How long a devices page's forms stay usable.
+    static constexpr std::int64_t kCsrfLifetime = 3600;
 
 private:
     std::vector<std::uint8_t> m_secret;

@@ -4,6 +4,7 @@
 #include "media/AudioProcessor.h"
 #include "media/MediaLog.h"
 #include "media/RtcpPacket.h"
+#include "media/RtpLatch.h"
 #include "media/RtpPacket.h"
 #include "media/RtpReceiveStats.h"
 #include "media/SrtpSession.h"
@@ -111,6 +112,7 @@ private:
     TelephoneEventReceiver m_dtmfReceiver;
     SocketAddress m_remoteRtp;
     SocketAddress m_remoteRtcp;
+    RtpLatch m_latch;
     MediaStatistics m_stats; // media thread's working copy
 
     std::uint32_t m_ssrc = 0;
@@ -194,6 +196,7 @@ MediaResult<void> MediaSession::Engine::start(MediaSessionConfig config) {
     }
     m_remoteRtp = *remote;
     m_remoteRtcp = *remote;
+    m_latch = RtpLatch();
     m_remoteRtcp.setPort(n.rtcpMux ? n.remotePort : n.remoteRtcpPort);
     if (!m_rtp.isOpen()) {
         const std::string any = remote->family() == AF_INET6 ? "::" : "0.0.0.0";
@@ -412,7 +415,11 @@ void MediaSession::Engine::countRejected(MediaErrc code) {
 
 void MediaSession::Engine::onRtp(std::vector<std::uint8_t> &packet, const SocketAddress &from,
                                  Clock::time_point now) {
+    const bool fromCurrent = from == m_remoteRtp;
     if (auto ok = m_srtp->unprotectRtp(packet); !ok) {
+        if (fromCurrent && ok.error().code == MediaErrc::Replay) {
+            m_latch.onFromCurrent(); // the original of a packet someone raced
+        }
         countRejected(ok.error().code);
         return;
     }
@@ -421,16 +428,18 @@ void MediaSession::Engine::onRtp(std::vector<std::uint8_t> &packet, const Socket
         ++m_stats.malformed;
         return;
     }
-    // Symmetric RTP: an authenticated packet proves the sender holds the
-    // peer's key, so answer to where it really comes from (NAT).
-    if (!(from == m_remoteRtp)) {
+    const RtpHeader &h = rtp->header;
+    // Symmetric RTP: answer to where the peer's packets really come from
+    // (NAT), but only once several in a row come from there (RtpLatch).
+    if (fromCurrent) {
+        m_latch.onFromCurrent();
+    } else if (m_latch.onAuthenticatedElsewhere(from, h.sequence) == RtpLatch::Decision::Move) {
         mediaLog(LogLevel::Info, "media: peer moved to " + from.toString());
         m_remoteRtp = from;
         if (m_config.media.rtcpMux) {
             m_remoteRtcp = from;
         }
     }
-    const RtpHeader &h = rtp->header;
     if (m_remoteSsrc != h.ssrc) {
         if (m_remoteSsrc) {
             m_jitter->reset(); // a new source: its timestamps mean nothing to the old one

@@ -74,6 +74,42 @@ std::optional<MediaDirection> directionFromName(std::string_view name) {
     return std::nullopt;
 }
 
+/// Why media must not be sent to this address, or null for a unicast one.
+/// Review L9: a peer's SDP could otherwise aim our SRTP stream (about 50
+/// packets a second) at a broadcast or multicast group. Unspecified
+/// addresses are refused too: Napkin holds with a=sendonly/inactive (RFC
+/// 3264), never with RFC 2543's c=0.0.0.0. Loopback stays allowed.
+const char *unusableAddress(const unsigned char *ip, bool ipv6) {
+    auto v4 = [](const unsigned char *a) -> const char * {
+        if (a[0] == 0) {
+            return "unspecified";
+        }
+        if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255) {
+            return "the broadcast address";
+        }
+        if ((a[0] & 0xF0) == 0xE0) {
+            return "multicast";
+        }
+        return nullptr;
+    };
+    if (!ipv6) {
+        return v4(ip);
+    }
+    if (ip[0] == 0xFF) {
+        return "multicast";
+    }
+    static constexpr unsigned char kZero[16] = {};
+    if (std::equal(ip, ip + 16, kZero)) {
+        return "unspecified";
+    }
+    // ::ffff:a.b.c.d reaches the IPv4 address a.b.c.d.
+    static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+    if (std::equal(ip, ip + 12, kMapped)) {
+        return v4(ip + 12);
+    }
+    return nullptr;
+}
+
 MediaResult<SdpConnection> parseAddress(std::size_t lineNo, std::string_view netType,
                                         std::string_view addrType, std::string_view address) {
     if (netType != "IN") {
@@ -97,6 +133,12 @@ MediaResult<SdpConnection> parseAddress(std::size_t lineNo, std::string_view net
                          "SDP line " + std::to_string(lineNo) +
                              ": the connection address must be a literal " +
                              (out.ipv6 ? "IPv6" : "IPv4") + " address");
+    }
+    if (const char *why = unusableAddress(buf, out.ipv6)) {
+        return mediaFail(MediaErrc::UnsupportedSdp,
+                         "SDP line " + std::to_string(lineNo) + ": the connection address " +
+                             out.address + " is " + why +
+                             "; media can only be sent to a unicast address");
     }
     return out;
 }

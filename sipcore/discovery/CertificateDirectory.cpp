@@ -142,7 +142,7 @@ void CertificateDirectory::startRequest(const QString &key, const crypto::Aor &a
     request.method = "GET";
     request.target = QByteArray("/search-cgi?") + (emailAlias ? "email=" : "sip=") +
                      percentEncodeQueryValue(QByteArray::fromStdString(aor.address()));
-    request.setHeader("Accept", "application/pkcs7-mime");
+    request.setHeader("Accept", kCertificateSetAccept);
     if (entry.set && !entry.set->etag.isEmpty()) {
         request.setHeader("If-None-Match", entry.set->etag);
     }

@@ -40,6 +40,12 @@ struct CertificateSet {
 /// How long a device certificate's notBefore may lie in the future (clocks drift).
 constexpr std::chrono::minutes kNotBeforeTolerance{5};
 
+/// The Accept header of a GET for a set: the draft's certs-only CMS first,
+/// then the other encodings decodeCertificateSet reads, at a lower quality.
+constexpr const char *kCertificateSetAccept =
+    "application/pkcs7-mime, application/pkix-cert;q=0.5, "
+    "application/pem-certificate-chain;q=0.5";
+
 /// The certificates of a response body: `application/pkcs7-mime;
 /// smime-type=certs-only` (DER, crypto::decodeCertsOnly),
 /// `application/pem-certificate-chain`, or `application/pkix-cert` (RFC 2585:

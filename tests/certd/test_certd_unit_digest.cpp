@@ -199,13 +199,34 @@ private Q_SLOTS:
         QVERIFY(codec.issue("b.example", kNow) != codec.issue("b.example", kNow));
     }
 
+    // Review L4: the token carries its time, expires after an hour and is
+    // bound to the user, the domain and the secret.
     void csrfTokens() {
         NonceCodec codec(kSecret, 300);
-        QCOMPARE(qs(codec.csrfToken("bob", "b.example")), qs(codec.csrfToken("bob", "b.example")));
-        QVERIFY(codec.csrfToken("bob", "b.example") != codec.csrfToken("alice", "b.example"));
-        QVERIFY(codec.csrfToken("bob", "b.example") != codec.csrfToken("bob", "a.example"));
+        const std::string bob = codec.csrfToken("bob", "b.example", kNow);
+        QCOMPARE(qs(bob), qs(codec.csrfToken("bob", "b.example", kNow)));
+        QVERIFY(bob.starts_with(std::to_string(kNow) + "."));
+        QVERIFY(bob != codec.csrfToken("bob", "b.example", kNow + 1));
+        auto check = [&](const std::string &token, std::int64_t now) {
+            return codec.checkCsrfToken(token, "bob", "b.example", now);
+        };
+        QVERIFY(check(bob, kNow) == NonceStatus::Valid);
+        QVERIFY(check(bob, kNow + NonceCodec::kCsrfLifetime) == NonceStatus::Valid);
+        QVERIFY(check(bob, kNow + NonceCodec::kCsrfLifetime + 1) == NonceStatus::Expired);
+        QVERIFY(check(codec.csrfToken("bob", "b.example", kNow + 3600), kNow) ==
+                NonceStatus::Invalid); // from the future
+        QVERIFY(check(codec.csrfToken("alice", "b.example", kNow), kNow) == NonceStatus::Invalid);
+        QVERIFY(check(codec.csrfToken("bob", "a.example", kNow), kNow) == NonceStatus::Invalid);
         NonceCodec other(std::vector<std::uint8_t>(32, 1), 300);
-        QVERIFY(codec.csrfToken("bob", "b.example") != other.csrfToken("bob", "b.example"));
+        QVERIFY(check(other.csrfToken("bob", "b.example", kNow), kNow) == NonceStatus::Invalid);
+        // A later time pasted onto an old MAC, and malformed tokens.
+        const std::string mac = bob.substr(bob.find('.'));
+        QVERIFY(check(std::to_string(kNow + 10) + mac, kNow + 20) == NonceStatus::Invalid);
+        QVERIFY(check("0" + bob, kNow) == NonceStatus::Invalid);
+        for (const char *bad : {"", ".", "x", "123", "123.", ".abcd", "-1.00", "+5.00"}) {
+            QVERIFY2(check(bad, kNow) == NonceStatus::Invalid, bad);
+        }
+        QVERIFY(check(bob.substr(bob.find('.') + 1), kNow) == NonceStatus::Invalid);
     }
 
     void challengeFormat() {

@@ -6,10 +6,14 @@
 #include "tests/certd_it/CertdTestBed.h"
 #include "tests/support/WebDriverSession.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QRegularExpression>
 #include <QTest>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 using namespace napkin::testing;
 
@@ -17,6 +21,32 @@ namespace {
 
 const QString kBob = QStringLiteral("bob@b.example");
 const QString kBobPassword = QStringLiteral("bob-page-pw");
+const QString kCarol = QStringLiteral("carol@b.example");
+const QString kCarolPassword = QStringLiteral("carol-page-pw");
+
+/// The page's form token, as certd makes it (certd/DigestAuth.cpp), for a
+/// time of our choosing: needs the instance's nonce secret.
+QByteArray csrfTokenAt(const QString &secretFile, const QByteArray &user, qint64 issued) {
+    QFile file(secretFile);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return {};
+    }
+    const QByteArray secret = file.readAll().trimmed();
+    const QByteArray when = QByteArray::number(issued);
+    const QByteArray data = "csrf|" + when + "|" + user + "|b.example";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), secret.constData(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char *>(data.constData()),
+         static_cast<std::size_t>(data.size()), mac, &len);
+    return when + "." + QByteArray(reinterpret_cast<const char *>(mac), len).toHex();
+}
+
+/// The csrf field of a /devices page.
+QByteArray csrfOf(const HttpResponse &page) {
+    static const QRegularExpression field(QStringLiteral("name=\"csrf\" value=\"([^\"]+)\""));
+    return field.match(QString::fromUtf8(page.body)).captured(1).toLatin1();
+}
 
 /// "sha256:ab12..." → "AB12 CD34 ..." as the page shows it.
 QString forPeople(const QString &fingerprint) {
@@ -85,9 +115,11 @@ private Q_SLOTS:
         NAPKIN_VERIFY_OK(bed);
         m_bed = std::move(bed).value();
         m_certd = m_bed->instance(QStringLiteral("certd"), m_bed->config());
-        auto added = m_certd->addUser(kBob, kBobPassword);
-        NAPKIN_VERIFY_OK(added);
-        QVERIFY2(added->succeeded(), qPrintable(added->describe()));
+        for (const auto &[who, pw] : {std::pair{kBob, kBobPassword}, {kCarol, kCarolPassword}}) {
+            auto added = m_certd->addUser(who, pw);
+            NAPKIN_VERIFY_OK(added);
+            QVERIFY2(added->succeeded(), qPrintable(added->describe()));
+        }
         auto started = m_certd->start();
         NAPKIN_VERIFY_OK(started);
 
@@ -172,36 +204,100 @@ private Q_SLOTS:
         auto r = bob.request(page);
         NAPKIN_VERIFY_OK(r);
         QCOMPARE(r->status, 200);
-        const QRegularExpression csrfField(QStringLiteral("name=\"csrf\" value=\"([^\"]+)\""));
-        const auto match = csrfField.match(QString::fromUtf8(r->body));
-        QVERIFY(match.hasMatch());
-        const QByteArray csrf = match.captured(1).toLatin1();
+        const QByteArray csrf = csrfOf(*r);
+        QVERIFY(!csrf.isEmpty());
         const QByteArray victim = percentEncode(m_devices[0].fingerprint());
         const QByteArray sameOrigin = "https://" + client.hostHeader();
+
+        // Review L4: Carol's own valid token is no good for Bob's form, and
+        // a token of Bob's from more than an hour ago has expired.
+        DigestSession carol(client, {QStringLiteral("carol"), kCarolPassword});
+        auto carolDevice = carol.request(enrolRequest(kCarol, makeDevice(kCarol).der));
+        NAPKIN_VERIFY_OK(carolDevice);
+        QCOMPARE(carolDevice->status, 201); // her page has a form only with a device
+        auto carolPage = carol.request(page);
+        NAPKIN_VERIFY_OK(carolPage);
+        QCOMPARE(carolPage->status, 200);
+        const QByteArray carolCsrf = csrfOf(*carolPage);
+        QVERIFY(!carolCsrf.isEmpty());
+        const QByteArray expired = csrfTokenAt(m_certd->config().nonceSecretFile, "bob",
+                                               QDateTime::currentSecsSinceEpoch() - 3700);
+        // Made as certd makes them: the same shape as the page's token.
+        QCOMPARE(expired.size(), csrf.size());
 
         struct Forgery {
             const char *what;
             QByteArray origin;
+            QByteArray referer;
             QByteArray body;
+            const char *says;
         };
+        const QByteArray body = "fingerprint=" + victim + "&csrf=";
         for (const Forgery &f :
-             {Forgery{"another site's Origin", "https://evil.example",
-                      "fingerprint=" + victim + "&csrf=" + csrf},
-              Forgery{"a wrong token", sameOrigin,
-                      "fingerprint=" + victim + "&csrf=" + QByteArray(csrf.size(), 'A')},
-              Forgery{"no token", sameOrigin, "fingerprint=" + victim}}) {
+             {Forgery{
+                  "another site's Origin", "https://evil.example", {}, body + csrf, "another site"},
+              Forgery{"another site's Referer",
+                      {},
+                      "https://evil.example/devices",
+                      body + csrf,
+                      "another page"},
+              Forgery{"a Referer that only starts like ours",
+                      {},
+                      sameOrigin + ".evil.example/",
+                      body + csrf,
+                      "another page"},
+              Forgery{"neither Origin nor Referer", {}, {}, body + csrf, "neither Origin"},
+              Forgery{
+                  "a wrong token", sameOrigin, {}, body + QByteArray(csrf.size(), 'A'), "wrong"},
+              Forgery{"another user's token", sameOrigin, {}, body + carolCsrf, "wrong"},
+              Forgery{"an expired token", sameOrigin, {}, body + expired, "expired"},
+              Forgery{"no token", sameOrigin, {}, "fingerprint=" + victim, "missing"}}) {
             HttpRequest post;
             post.method = "POST";
             post.target = "/devices/revoke";
             post.body = f.body;
             post.header("Content-Type", "application/x-www-form-urlencoded");
-            post.header("Origin", f.origin);
+            if (!f.origin.isEmpty()) {
+                post.header("Origin", f.origin);
+            }
+            if (!f.referer.isEmpty()) {
+                post.header("Referer", f.referer);
+            }
             auto answer = bob.request(post);
             NAPKIN_VERIFY_OK(answer);
             QVERIFY2(answer->status == 403, f.what);
+            QVERIFY2(answer->body.contains(f.says), answer->body.constData());
         }
         auto served = servedFingerprints(client, kBob);
         NAPKIN_VERIFY_OK(served);
+        QCOMPARE(served->size(), static_cast<qsizetype>(m_devices.size()));
+    }
+
+    // A browser that sends no Origin but a Referer on this service's page
+    // may still revoke.
+    void sameSiteRefererIsEnough() {
+        HttpsClient client = m_certd->client();
+        DigestSession bob(client, {QStringLiteral("bob"), kBobPassword});
+        const IssuedCert extra = makeDevice(kBob);
+        auto enrolled = bob.request(enrolRequest(kBob, extra.der));
+        NAPKIN_VERIFY_OK(enrolled);
+        QCOMPARE(enrolled->status, 201);
+        HttpRequest page;
+        page.target = "/devices";
+        auto r = bob.request(page);
+        NAPKIN_VERIFY_OK(r);
+        HttpRequest post;
+        post.method = "POST";
+        post.target = "/devices/revoke";
+        post.body = "fingerprint=" + percentEncode(extra.fingerprint()) + "&csrf=" + csrfOf(*r);
+        post.header("Content-Type", "application/x-www-form-urlencoded");
+        post.header("Referer", "https://" + client.hostHeader() + "/devices");
+        auto answer = bob.request(post);
+        NAPKIN_VERIFY_OK(answer);
+        QCOMPARE(answer->status, 303);
+        auto served = servedFingerprints(client, kBob);
+        NAPKIN_VERIFY_OK(served);
+        QVERIFY(!served->contains(extra.fingerprint()));
         QCOMPARE(served->size(), static_cast<qsizetype>(m_devices.size()));
     }
 

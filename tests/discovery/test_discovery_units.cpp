@@ -506,6 +506,37 @@ private Q_SLOTS:
         QVERIFY2(r.error().message.contains(says), qPrintable(r.error().message));
     }
 
+    // Every type the GET's Accept names is one decodeCertificateSet reads,
+    // and certs-only CMS is the one preferred.
+    void acceptNamesWhatTheDecoderReads() {
+        auto one = makeDevice(QStringLiteral("sip:bob@b.example"));
+        const QList<QByteArray> ranges = QByteArray(kCertificateSetAccept).split(',');
+        QCOMPARE(ranges.size(), 3);
+        QCOMPARE(ranges.first().trimmed(), QByteArray("application/pkcs7-mime"));
+        for (const QByteArray &range : ranges) {
+            const QByteArray type = range.split(';').first().trimmed();
+            QByteArray body = one.der;
+            if (type == "application/pkcs7-mime") {
+                auto der = crypto::encodeCertsOnly(std::span(&one.certificate, 1));
+                QVERIFY(der.ok());
+                body =
+                    QByteArray(reinterpret_cast<const char *>(der->data()), qsizetype(der->size()));
+            } else if (type == "application/pem-certificate-chain") {
+                body = one.pem;
+            }
+            auto set = decodeCertificateSet(type, body);
+            QVERIFY2(set.ok(), type.constData());
+            QCOMPARE(set->size(), std::size_t(1));
+        }
+        HttpRequest r;
+        r.method = "GET";
+        r.target = "/search-cgi?sip=bob%40b.example";
+        r.setHeader("Accept", kCertificateSetAccept);
+        QVERIFY(serialiseRequest(r, "b.example")
+                    .contains("\r\nAccept: application/pkcs7-mime, application/pkix-cert;q=0.5, "
+                              "application/pem-certificate-chain;q=0.5\r\n"));
+    }
+
     void filterDropsWhatDoesNotBelong() {
         QTemporaryDir dir;
         auto ca = napkin::testing::TestCa::create(dir.path());

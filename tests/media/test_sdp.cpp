@@ -482,6 +482,22 @@ private Q_SLOTS:
             MediaErrc::UnsupportedSdp);
         row("multicast connection", replace("c=IN IP4 192.0.2.1", "c=IN IP4 233.252.0.1/127"),
             MediaErrc::UnsupportedSdp);
+        // Review L9: nowhere to send unicast media.
+        for (const auto &[what, address] :
+             {std::pair{"unspecified ipv4", "IN IP4 0.0.0.0"},
+              std::pair{"this-network ipv4", "IN IP4 0.1.2.3"},
+              std::pair{"broadcast", "IN IP4 255.255.255.255"},
+              std::pair{"multicast ipv4 without ttl", "IN IP4 224.0.0.1"},
+              std::pair{"multicast ipv4 top", "IN IP4 239.255.255.250"},
+              std::pair{"unspecified ipv6", "IN IP6 ::"},
+              std::pair{"multicast ipv6", "IN IP6 ff02::1"},
+              std::pair{"mapped broadcast", "IN IP6 ::ffff:255.255.255.255"},
+              std::pair{"mapped multicast", "IN IP6 ::ffff:224.0.0.251"}}) {
+            row(what, replace("c=IN IP4 192.0.2.1", std::string("c=") + address),
+                MediaErrc::UnsupportedSdp);
+            row((std::string(what) + " in a=rtcp").c_str(),
+                good + "a=rtcp:4001 " + address + "\r\n", MediaErrc::UnsupportedSdp);
+        }
         row("ipv6 marked ipv4", replace("c=IN IP4 192.0.2.1", "c=IN IP4 2001:db8::1"),
             MediaErrc::UnsupportedSdp);
         row("no connection", replace("c=IN IP4 192.0.2.1\r\n", ""), MediaErrc::MalformedSdp);
@@ -514,6 +530,22 @@ private Q_SLOTS:
         auto r = parseSdp(minimal("a=ptime:0\r\n"));
         QVERIFY(!r.ok());
         QVERIFY2(r.error().message.find("line 7") != std::string::npos, r.error().message.c_str());
+    }
+
+    // Review L9: the refusal names the line and the address; loopback (the
+    // tests' own media) and ordinary unicast stay usable.
+    void unusableConnectionAddresses() {
+        auto r = parseSdp(minimal("c=IN IP4 255.255.255.255\r\n"));
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().message.find("line 7") != std::string::npos &&
+                     r.error().message.find("255.255.255.255 is the broadcast address") !=
+                         std::string::npos,
+                 r.error().message.c_str());
+        for (const char *address : {"IN IP4 127.0.0.1", "IN IP6 ::1", "IN IP4 223.255.255.254",
+                                    "IN IP4 240.0.0.1", "IN IP6 2001:db8::1"}) {
+            auto ok = parseSdp(minimal(std::string("c=") + address + "\r\n"));
+            QVERIFY2(ok.ok(), ok.ok() ? address : ok.error().message.c_str());
+        }
     }
 };
 
