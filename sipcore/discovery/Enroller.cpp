@@ -3,6 +3,7 @@
 #include "sipcore/discovery/AuthenticatedRequest.h"
 #include "sipcore/discovery/CertificateSet.h"
 #include "sipcore/discovery/DiscoveryLog.h"
+#include "sipcore/discovery/OwnListing.h"
 #include "sipcore/discovery/ServiceClient.h"
 #include "sipcore/discovery/ServiceProblem.h"
 
@@ -35,11 +36,6 @@ bool needsUser(const DiscoveryError &error) {
 /// QTimer takes an int of milliseconds; a day is far below its limit.
 int timerMs(std::chrono::milliseconds delay) {
     return static_cast<int>(std::clamp<qint64>(delay.count(), 0, 24LL * 3600 * 1000));
-}
-
-QByteArray queryTarget(const crypto::Aor &aor) {
-    return QByteArray("/search-cgi?sip=") +
-           percentEncodeQueryValue(QByteArray::fromStdString(aor.address()));
 }
 
 } // namespace
@@ -132,13 +128,54 @@ void Enroller::start() {
         if (stored && stored->certificate.checkValidAt(now) &&
             now < renewalTimeOf(stored->certificate) && stored->key.matches(stored->certificate)) {
             // Still fresh: make sure the service has it (a PUT of the same
-            // certificate is answered 200 and changes nothing).
+            // certificate is answered 200 and changes nothing), once it is
+            // known not to have been revoked while this device was off.
             self->m_candidate = std::move(*stored);
-            self->sendPut();
+            self->m_candidateFromStore = true;
+            self->checkStoredCandidate();
             return;
         }
         self->enrol(true);
     });
+}
+
+void Enroller::checkStoredCandidate() {
+    setState(State::Enrolling);
+    const quint64 generation = m_generation;
+    QPointer<Enroller> self(this);
+    const QString fingerprint = fingerprintOf(m_candidate->certificate);
+    askListed(m_client, *m_aor, fingerprint,
+              [self, generation, fingerprint](DiscoveryResult<bool> listed) {
+                  if (!self || self->m_generation != generation || !self->m_candidate) {
+                      return;
+                  }
+                  if (!listed.ok()) {
+                      // Not sent again until the service says it still lists it.
+                      qCWarning(lcDiscovery).noquote()
+                          << "cannot check whether" << fingerprint
+                          << "is still listed; it is not sent again until it is:"
+                          << listed.error().message;
+                      self->handleFailure(listed.error());
+                      return;
+                  }
+                  self->m_candidateFromStore = false;
+                  if (listed.value()) {
+                      self->sendPut();
+                      return;
+                  }
+                  // Revoked (or lost) while this device was off: never send
+                  // that key again; it may have been revoked because it leaked.
+                  qCWarning(lcDiscovery).noquote()
+                      << "the service no longer lists this device's stored certificate"
+                      << fingerprint << "- enrolling a new key";
+                  self->m_keys.remove(self->m_settings.aor, [](DiscoveryResult<void> removed) {
+                      if (!removed.ok()) {
+                          qCWarning(lcDiscovery) << removed.error().message;
+                      }
+                  });
+                  self->m_candidate.reset();
+                  self->enrol(true);
+              });
 }
 
 void Enroller::stop() {
@@ -146,6 +183,7 @@ void Enroller::stop() {
     m_expiryTimer.stop();
     ++m_generation;
     m_candidate.reset();
+    m_candidateFromStore = false;
     setState(State::Idle);
 }
 
@@ -189,6 +227,7 @@ void Enroller::enrol(bool freshKey) {
             return;
         }
         m_candidate = std::move(identity).value();
+        m_candidateFromStore = false;
     }
     sendPut();
 }
@@ -197,7 +236,7 @@ void Enroller::sendPut() {
     setState(State::Enrolling);
     HttpRequest request;
     request.method = "PUT";
-    request.target = queryTarget(*m_aor);
+    request.target = searchTarget(*m_aor);
     request.setHeader("Content-Type", "application/pkix-cert");
     const auto der = m_candidate->certificate.toDer();
     request.body =
@@ -296,6 +335,10 @@ void Enroller::attempt() {
     // A key that waited through a long outage may be due for renewal itself,
     // or expired (the service refuses those): send it only while it is fresh.
     if (m_candidate && std::chrono::system_clock::now() < renewalTimeOf(m_candidate->certificate)) {
+        if (m_candidateFromStore) {
+            checkStoredCandidate();
+            return;
+        }
         sendPut();
     } else {
         enrol(true);
@@ -398,7 +441,7 @@ void Enroller::revoke(const QString &fingerprint, std::function<void(DiscoveryRe
     }
     HttpRequest request;
     request.method = "DELETE";
-    request.target = queryTarget(*m_aor) + "&fingerprint=" +
+    request.target = searchTarget(*m_aor) + "&fingerprint=" +
                      percentEncodeQueryValue(fingerprint.trimmed().toLower().toLatin1());
     const crypto::Aor aor = *m_aor;
     const QString fp = fingerprint;

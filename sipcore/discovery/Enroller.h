@@ -127,6 +127,9 @@ private:
     void setState(State state);
     void enrol(bool freshKey);
     void sendPut();
+    /// Asks whether the service still lists the stored candidate: PUT it
+    /// again if so, enrol a fresh key if not, retry later if it cannot say.
+    void checkStoredCandidate();
     void handlePut(DiscoveryResult<HttpResponse> result);
     void handleFailure(DiscoveryError error);
     /// Failed with no retry: only a new start() or setPassword() can help.
@@ -148,6 +151,9 @@ private:
     std::shared_ptr<DigestSession> m_session;
     std::optional<crypto::DeviceIdentity> m_current;   ///< enrolled
     std::optional<crypto::DeviceIdentity> m_candidate; ///< being enrolled
+    /// The candidate was loaded from the key store: it is sent again only
+    /// once the service is known to still list it (checkStoredCandidate).
+    bool m_candidateFromStore = false;
     State m_state = State::Idle;
     std::optional<DiscoveryError> m_lastError;
     std::chrono::system_clock::time_point m_renewAt{};

@@ -131,6 +131,63 @@ private Q_SLOTS:
             3000));
     }
 
+    void revokedWhileOffEnrolsANewKey() {
+        // fay's device enrols and keeps its key; while it is off, the
+        // certificate is revoked (from another device). At the next start it
+        // must not put the revoked key back on the list: it asks first, finds
+        // it gone, and enrols a fresh key. (The negative case, a certificate
+        // still listed, is the same certificate sent again:
+        // enrolWithTheRightPassword.)
+        auto client = m_bed->makeClient();
+        QTemporaryDir keys;
+        FileKeyStore store(keys.path());
+        const auto settings = settingsFor(QStringLiteral("sip:fay@a.example"));
+        QString first;
+        {
+            Enroller enroller(*client, store, settings);
+            enroller.setPassword("pw-fay");
+            QSignalSpy enrolled(&enroller, &Enroller::enrolled);
+            enroller.start();
+            QVERIFY(spinUntil([&] { return settled(enroller); }, kWaitMs));
+            QCOMPARE(enrolled.count(), 1);
+            first = enrolled.at(0).at(0).toString();
+            std::optional<DiscoveryResult<void>> revoked;
+            enroller.revoke(first, [&](DiscoveryResult<void> r) { revoked = std::move(r); });
+            QVERIFY(spinUntil([&] { return revoked.has_value(); }, kWaitMs));
+            DISCOVERY_VERIFY_OK(*revoked);
+        }
+        // Accepted PUTs (200 or 201; each first meets a 401 Digest challenge).
+        const auto puts = [this] {
+            return DiscoveryTestBed::logLines(
+                *m_a, QStringLiteral("PUT /search-cgi?sip=fay%40a.example 20"));
+        };
+        // certd logs a request after answering it: wait for the first PUT's line.
+        QVERIFY(spinUntil([&] { return puts() == 1; }, 3000));
+        const int putsBefore = puts();
+        Enroller enroller(*client, store, settings);
+        enroller.setPassword("pw-fay");
+        QSignalSpy enrolled(&enroller, &Enroller::enrolled);
+        enroller.start();
+        QVERIFY(spinUntil([&] { return settled(enroller); }, kWaitMs));
+        QCOMPARE(enrolled.count(), 1);
+        const QString second = enrolled.at(0).at(0).toString();
+        QVERIFY(second != first);
+        auto set = fetchSet(*client, QStringLiteral("sip:fay@a.example"));
+        DISCOVERY_VERIFY_OK(set);
+        QVERIFY(set->contains(second));
+        QVERIFY2(!set->contains(first), "the revoked certificate is listed again");
+        // Exactly one PUT, the new key's: the revoked one was never sent.
+        QVERIFY(spinUntil([&] { return puts() == putsBefore + 1; }, 3000));
+        QTest::qWait(200);
+        QCOMPARE(puts(), putsBefore + 1);
+        // The key store holds the new key only.
+        std::optional<DiscoveryResult<std::optional<napkin::crypto::DeviceIdentity>>> loaded;
+        store.load(settings.aor, [&](auto r) { loaded = std::move(r); });
+        QVERIFY(spinUntil([&] { return loaded.has_value(); }, kWaitMs));
+        QVERIFY(loaded->ok() && loaded->value().has_value());
+        QCOMPARE(QString::fromStdString(loaded->value()->certificate.fingerprint()), second);
+    }
+
     void wrongPasswordWaitsForTheUser() {
         auto client = m_bed->makeClient();
         MemoryKeyStore store;

@@ -12,6 +12,7 @@
 #include "sipcore/discovery/FetchBudget.h"
 #include "sipcore/discovery/HttpMessage.h"
 #include "sipcore/discovery/KnownDevices.h"
+#include "sipcore/discovery/OwnListing.h"
 #include "sipcore/discovery/Profile.h"
 #include "sipcore/discovery/ServiceProblem.h"
 #include "sipcore/discovery/SrvSelection.h"
@@ -457,6 +458,46 @@ private Q_SLOTS:
         auto fromPem = decodeCertificateSet("application/pem-certificate-chain", one.pem + two.pem);
         QVERIFY(fromPem.ok());
         QCOMPARE(fromPem->size(), std::size_t(2));
+    }
+
+    void ownListingFromTheServicesAnswer() {
+        // Before a stored certificate is sent again at start-up: is it listed?
+        auto mine = makeDevice(QStringLiteral("sip:bob@b.example"));
+        auto other = makeDevice(QStringLiteral("sip:bob@b.example"));
+        const auto aor = napkin::crypto::parseAor("sip:bob@b.example");
+        QVERIFY(aor.ok());
+        const QString fp = QString::fromStdString(mine.certificate.fingerprint());
+        HttpResponse r;
+        r.status = 200;
+        r.headers.push_back({"Content-Type", "application/pem-certificate-chain"});
+        r.body = other.pem + mine.pem;
+        auto listed = listedIn(
+            r, *aor, fp.toUpper().replace(QStringLiteral("SHA256"), QStringLiteral("sha256")));
+        DISCOVERY_VERIFY_OK(listed);
+        QVERIFY(listed.value());
+        r.body = other.pem; // revoked: the set lacks it
+        listed = listedIn(r, *aor, fp);
+        DISCOVERY_VERIFY_OK(listed);
+        QVERIFY(!listed.value());
+        r.status = 404; // no certificate for the address at all
+        r.headers = {};
+        r.body.clear();
+        listed = listedIn(r, *aor, fp);
+        DISCOVERY_VERIFY_OK(listed);
+        QVERIFY(!listed.value());
+        // Negative: what does not say "listed or not" is an error, never "not
+        // listed" (which would throw a good key away).
+        r.headers.push_back({"Content-Type", "application/problem+json"});
+        r.body = R"({"type":"https://napkin.invalid/problems/unknown-domain","status":404})";
+        QVERIFY(!listedIn(r, *aor, fp).ok());
+        r.status = 503;
+        r.body = "busy";
+        QVERIFY(!listedIn(r, *aor, fp).ok());
+        r.status = 200;
+        r.headers = {{"Content-Type", "application/pem-certificate-chain"}};
+        r.body = "garbage";
+        QVERIFY(!listedIn(r, *aor, fp).ok());
+        QCOMPARE(searchTarget(*aor), QByteArray("/search-cgi?sip=bob%40b.example"));
     }
 
     void decodeSinglePkixCert() {

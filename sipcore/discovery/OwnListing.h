@@ -1,0 +1,36 @@
+#pragma once
+
+// Whether the user's certificate service still lists one of this device's
+// certificates: asked before a stored certificate is sent again at start-up,
+// so that a device revoked while it was switched off does not put the revoked
+// key back on the list (the service would accept the PUT: the password is
+// still good). An unauthenticated GET of the address's set, as any caller
+// makes.
+
+#include "crypto/NameMatch.h"
+#include "sipcore/discovery/DiscoveryError.h"
+
+#include <QString>
+
+#include <functional>
+
+namespace napkin::discovery {
+
+class ServiceClient;
+struct HttpResponse;
+
+/// "/search-cgi?sip=user%40host": where the service keeps `aor`'s set.
+[[nodiscard]] QByteArray searchTarget(const crypto::Aor &aor);
+
+/// Listed or not, from the service's answer to GET /search-cgi?sip=ADDRESS:
+/// a set that names `fingerprint` (true), a set without it or "no
+/// certificate for this address" (false), or an error (anything else,
+/// including a 404 for a domain the service does not serve).
+[[nodiscard]] DiscoveryResult<bool> listedIn(const HttpResponse &response, const crypto::Aor &aor,
+                                             const QString &fingerprint);
+
+/// Asks the service of `aor`'s domain; `done` runs later, once.
+void askListed(ServiceClient &client, const crypto::Aor &aor, const QString &fingerprint,
+               std::function<void(DiscoveryResult<bool>)> done);
+
+} // namespace napkin::discovery
