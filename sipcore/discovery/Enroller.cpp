@@ -1,5 +1,6 @@
 #include "sipcore/discovery/Enroller.h"
 
+#include "crypto/KeyContinuity.h"
 #include "sipcore/discovery/AuthenticatedRequest.h"
 #include "sipcore/discovery/CertificateSet.h"
 #include "sipcore/discovery/DiscoveryLog.h"
@@ -118,27 +119,30 @@ void Enroller::start() {
     setState(State::Loading);
     const quint64 generation = m_generation;
     QPointer<Enroller> self(this);
-    m_keys.load(m_settings.aor, [self, generation](
-                                    DiscoveryResult<std::optional<crypto::DeviceIdentity>> r) {
-        if (!self || self->m_generation != generation) {
-            return;
-        }
-        if (!r.ok()) {
-            self->handleFailure(r.error());
-            return;
-        }
-        auto &stored = r.value();
-        const auto now = std::chrono::system_clock::now();
-        if (stored && stored->certificate.checkValidAt(now) &&
-            now < renewalTimeOf(stored->certificate) && stored->key.matches(stored->certificate)) {
-            // Still fresh: make sure the service has it (a PUT of the same
-            // certificate is answered 200 and changes nothing).
-            self->m_candidate = std::move(*stored);
-            self->sendPut();
-            return;
-        }
-        self->enrol(true);
-    });
+    m_keys.load(m_settings.aor,
+                [self, generation](DiscoveryResult<std::optional<crypto::DeviceIdentity>> r) {
+                    if (!self || self->m_generation != generation) {
+                        return;
+                    }
+                    if (!r.ok()) {
+                        self->handleFailure(r.error());
+                        return;
+                    }
+                    auto &stored = r.value();
+                    const auto now = std::chrono::system_clock::now();
+                    const bool usable = stored && stored->certificate.checkValidAt(now) &&
+                                        stored->key.matches(stored->certificate);
+                    if (usable && now < renewalTimeOf(stored->certificate)) {
+                        // Still fresh: make sure the service has it (a PUT of the same
+                        // certificate is answered 200 and changes nothing).
+                        self->m_candidate = std::move(*stored);
+                        self->sendPut();
+                        return;
+                    }
+                    // Due for renewal but still valid: a normal renewal, vouched for by
+                    // the stored key (the store drops keys the service stopped listing).
+                    self->enrol(true, usable ? &*stored : nullptr);
+                });
 }
 
 void Enroller::stop() {
@@ -156,7 +160,15 @@ void Enroller::renewNow() {
     enrol(true);
 }
 
-DiscoveryResult<crypto::DeviceIdentity> Enroller::createIdentity() const {
+const crypto::DeviceIdentity *Enroller::vouchingIdentity() const {
+    if (m_current && m_current->certificate.checkValidAt(std::chrono::system_clock::now())) {
+        return &*m_current;
+    }
+    return nullptr;
+}
+
+DiscoveryResult<crypto::DeviceIdentity>
+Enroller::createIdentity(const crypto::DeviceIdentity *previous) const {
     crypto::IdentityOptions options;
     options.aor = m_aor->uri();
     options.displayName = m_settings.displayName.toStdString();
@@ -168,7 +180,13 @@ DiscoveryResult<crypto::DeviceIdentity> Enroller::createIdentity() const {
     if (m_settings.issueClock) {
         options.now = m_settings.issueClock();
     }
-    auto identity = crypto::createDeviceIdentity(options);
+    auto identity = crypto::createDeviceIdentity(options, previous);
+    if (!identity && previous != nullptr &&
+        identity.error().code == crypto::CryptoErrc::InvalidArgument) {
+        // The settings changed (another instance or address): the old key
+        // cannot vouch for that, so this is a new device.
+        identity = crypto::createDeviceIdentity(options);
+    }
     if (!identity) {
         return fail(discoveryError(DiscoveryErrc::LocalFailure,
                                    QStringLiteral("Cannot create this device's certificate: %1.")
@@ -177,13 +195,13 @@ DiscoveryResult<crypto::DeviceIdentity> Enroller::createIdentity() const {
     return std::move(identity).value();
 }
 
-void Enroller::enrol(bool freshKey) {
+void Enroller::enrol(bool freshKey, const crypto::DeviceIdentity *previous) {
     if (!m_aor || !m_session) {
         start(); // reports what is missing
         return;
     }
     if (freshKey || !m_candidate) {
-        auto identity = createIdentity();
+        auto identity = createIdentity(previous != nullptr ? previous : vouchingIdentity());
         if (!identity.ok()) {
             handleFailure(identity.error());
             return;
@@ -361,12 +379,24 @@ void Enroller::loseCertificate(Loss why) {
     }
     // Enrolled: only the renewal timer was pending, so enrol a fresh key now.
     // Otherwise an attempt is in flight or scheduled (its key is a fresh one,
-    // never the lost one) and keeps its place in the backoff.
+    // never the lost one) and keeps its place in the backoff; but a candidate
+    // that the lost key vouched for must not be sent: the lost key may be
+    // one that was revoked because it leaked.
+    const bool vouchedByLost = m_candidate && [&] {
+        auto proof = crypto::keyContinuityOf(m_candidate->certificate);
+        return !proof.ok() || proof->has_value();
+    }();
     if (m_state == State::Enrolled) {
         m_timer.stop();
         m_failures = 0;
         m_candidate.reset();
         enrol(true);
+    } else if (vouchedByLost && m_state == State::Enrolling) {
+        ++m_generation; // ignore the answer to that PUT
+        m_candidate.reset();
+        enrol(true);
+    } else if (vouchedByLost) {
+        m_candidate.reset(); // the scheduled attempt makes a fresh key
     }
 }
 
