@@ -2,6 +2,7 @@
 #include "certd/CertStoreDetail.h"
 #include "certd/PostgresCertStore.h"
 #include "certd/SqliteCertStore.h"
+#include "crypto/KeyContinuity.h"
 
 namespace napkin::certd {
 
@@ -61,24 +62,42 @@ std::string describeDatabaseUrl(std::string_view url) {
 
 namespace detail {
 
+namespace {
+
+/// `next` carries a valid key continuity proof by the key of `previous`.
+bool vouchedFor(const crypto::Bytes &next, const crypto::Bytes &previous) {
+    auto nextCert = crypto::Certificate::fromDer(next);
+    auto previousCert = crypto::Certificate::fromDer(previous);
+    return nextCert && previousCert && crypto::verifyKeyContinuity(*nextCert, *previousCert).ok();
+}
+
+} // namespace
+
 EnrolPlan planEnrol(const std::vector<ExistingDevice> &existing, const DeviceRecord &device,
                     int maxDevices) {
     for (const auto &e : existing) {
         if (e.fingerprint == device.fingerprint) {
-            return EnrolPlan{EnrolOutcome::Replaced, e.id, std::nullopt};
+            return EnrolPlan{EnrolOutcome::Replaced, e.id, std::nullopt, std::nullopt};
         }
     }
+    std::optional<std::string> conflict;
     if (device.instanceUrn) {
         for (const auto &e : existing) {
-            if (e.instanceUrn && *e.instanceUrn == *device.instanceUrn) {
-                return EnrolPlan{EnrolOutcome::Replaced, std::nullopt, e.id};
+            if (!e.instanceUrn || *e.instanceUrn != *device.instanceUrn) {
+                continue;
+            }
+            if (vouchedFor(device.der, e.der)) {
+                return EnrolPlan{EnrolOutcome::Replaced, std::nullopt, e.id, std::nullopt};
+            }
+            if (!conflict) {
+                conflict = e.fingerprint;
             }
         }
     }
     if (static_cast<int>(existing.size()) >= maxDevices) {
-        return EnrolPlan{EnrolOutcome::LimitReached, std::nullopt, std::nullopt};
+        return EnrolPlan{EnrolOutcome::LimitReached, std::nullopt, std::nullopt, conflict};
     }
-    return EnrolPlan{EnrolOutcome::Created, std::nullopt, std::nullopt};
+    return EnrolPlan{EnrolOutcome::Created, std::nullopt, std::nullopt, conflict};
 }
 
 } // namespace detail

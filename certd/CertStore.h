@@ -64,13 +64,17 @@ struct UserSummary {
 
 enum class EnrolOutcome {
     Created,      ///< a new device
-    Replaced,     ///< replaced the device with the same instance URN (or same fingerprint)
+    Replaced,     ///< the same certificate again, or it replaced the device with the same instance
+                  ///< URN whose key vouched for it (key continuity proof)
     LimitReached, ///< nothing written: the AOR already has maxDevices devices
 };
 
 struct EnrolResult {
     EnrolOutcome outcome;
     std::vector<std::string> fingerprints; ///< the AOR's unexpired set afterwards, sorted
+    /// An enrolled certificate with the same instance URN that did not vouch
+    /// for the new one (kept, not replaced): worth an audit line.
+    std::optional<std::string> urnConflictWith;
 };
 
 class CertStore {
@@ -93,8 +97,9 @@ public:
     devices(std::string_view user, std::string_view domain, std::int64_t now) = 0;
 
     /// In one serialised transaction: drops the AOR's expired certificates,
-    /// replaces the one with the same fingerprint or instance URN, or adds a
-    /// new one if fewer than maxDevices remain.
+    /// refreshes the same certificate, replaces the one with the same
+    /// instance URN when the new certificate carries its key continuity
+    /// proof, or adds a new one if fewer than maxDevices remain.
     [[nodiscard]] virtual StoreResult<EnrolResult> enrol(std::string_view user,
                                                          std::string_view domain,
                                                          const DeviceRecord &device, int maxDevices,

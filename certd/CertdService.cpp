@@ -359,11 +359,25 @@ HttpResponse CertdService::finishEnrol(const HttpRequest &request, RequestState 
         }
         return storeFailure(result.error());
     }
+    if (result->urnConflictWith) {
+        // Review M2: the instance URN of an enrolled device, without that
+        // device's key continuity proof. Kept beside it, never replacing it.
+        m_auth.audit("urn-conflict", {{"user", aor.address()},
+                                      {"ip", request.clientAddress},
+                                      {"instance", device.instanceUrn.value_or("")},
+                                      {"old", *result->urnConflictWith},
+                                      {"new", device.fingerprint}});
+    }
     if (result->outcome == EnrolOutcome::LimitReached) {
-        return HttpResponse::problem(
-            ProblemType::TooManyDevices,
+        std::string detail =
             aor.address() + " already has " + std::to_string(m_options.maxDevices) +
-                " devices; revoke one first (DELETE with its fingerprint, or /devices)");
+            " devices; revoke one first (DELETE with its fingerprint, or /devices)";
+        if (result->urnConflictWith) {
+            detail += ". A device with this instance URN is enrolled (" + *result->urnConflictWith +
+                      "), but this certificate carries no key continuity proof by its key, so "
+                      "it cannot replace it";
+        }
+        return HttpResponse::problem(ProblemType::TooManyDevices, detail);
     }
     const bool created = result->outcome == EnrolOutcome::Created;
     m_auth.audit(created ? "enrol" : "replace", {{"user", aor.address()},

@@ -40,7 +40,8 @@ constexpr std::array<const char *, kStmtCount> kSql{{
     "SELECT fingerprint, instance_urn, der, not_before, not_after, enrolled_at FROM device_cert "
     "WHERE username = $1 AND domain = $2 AND not_after > $3::bigint ORDER BY fingerprint",
     "DELETE FROM device_cert WHERE username = $1 AND domain = $2 AND not_after <= $3::bigint",
-    "SELECT id, fingerprint, instance_urn FROM device_cert WHERE username = $1 AND domain = $2",
+    "SELECT id, fingerprint, instance_urn, der FROM device_cert WHERE username = $1 AND domain = "
+    "$2",
     "UPDATE device_cert SET enrolled_at = $2::bigint WHERE id = $1::bigint",
     "DELETE FROM device_cert WHERE id = $1::bigint",
     "INSERT INTO device_cert (username, domain, fingerprint, instance_urn, der, not_before, "
@@ -402,11 +403,11 @@ StoreResult<EnrolResult> PostgresCertStore::enrol(std::string_view user, std::st
         std::vector<detail::ExistingDevice> existing;
         for (int i = 0; i < rows->count(); ++i) {
             existing.push_back(detail::ExistingDevice{rows->integer(i, 0), rows->text(i, 1),
-                                                      rows->optionalText(i, 2)});
+                                                      rows->optionalText(i, 2), rows->bytea(i, 3)});
         }
         auto plan = detail::planEnrol(existing, device, maxDevices);
         if (plan.outcome == EnrolOutcome::LimitReached) {
-            return EnrolResult{plan.outcome, {}};
+            return EnrolResult{plan.outcome, {}, plan.urnConflict};
         }
         auto enrolled = std::to_string(device.enrolledAt);
         if (plan.refreshId) {
@@ -440,7 +441,7 @@ StoreResult<EnrolResult> PostgresCertStore::enrol(std::string_view user, std::st
         if (!set) {
             return fail(std::move(set).error());
         }
-        return EnrolResult{plan.outcome, std::move(set).value()};
+        return EnrolResult{plan.outcome, std::move(set).value(), plan.urnConflict};
     });
 }
 

@@ -26,7 +26,7 @@ constexpr std::string_view kSchemaTablePostgres = "CREATE TABLE IF NOT EXISTS na
                                                   " version INTEGER PRIMARY KEY NOT NULL,"
                                                   " applied_at BIGINT NOT NULL)";
 
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1,
      // SQLite (Kamailio's db_sqlite schema for version and subscriber)
      R"SQL(
@@ -125,6 +125,20 @@ CREATE TABLE IF NOT EXISTS digest_nonce_use (
     PRIMARY KEY (nonce, nc)
 );
 CREATE INDEX IF NOT EXISTS digest_nonce_use_expires_idx ON digest_nonce_use (expires);
+)SQL"},
+    // 2: review M2. Two certificates may share an instance URN: one that
+    // copies the URN without the enrolled key's continuity proof is kept
+    // beside it, never replacing it.
+    {2,
+     R"SQL(
+DROP INDEX IF EXISTS device_cert_instance_idx;
+CREATE INDEX IF NOT EXISTS device_cert_instance_urn_idx
+    ON device_cert (username, domain, instance_urn);
+)SQL",
+     R"SQL(
+DROP INDEX IF EXISTS device_cert_instance_idx;
+CREATE INDEX IF NOT EXISTS device_cert_instance_urn_idx
+    ON device_cert (username, domain, instance_urn);
 )SQL"},
 }};
 

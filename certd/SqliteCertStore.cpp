@@ -41,7 +41,8 @@ constexpr std::array<const char *, kStmtCount> kSql{{
     "SELECT fingerprint, instance_urn, der, not_before, not_after, enrolled_at FROM device_cert "
     "WHERE username = ?1 AND domain = ?2 AND not_after > ?3 ORDER BY fingerprint",
     "DELETE FROM device_cert WHERE username = ?1 AND domain = ?2 AND not_after <= ?3",
-    "SELECT id, fingerprint, instance_urn FROM device_cert WHERE username = ?1 AND domain = ?2",
+    "SELECT id, fingerprint, instance_urn, der FROM device_cert WHERE username = ?1 AND domain = "
+    "?2",
     "UPDATE device_cert SET enrolled_at = ?2 WHERE id = ?1",
     "DELETE FROM device_cert WHERE id = ?1",
     "INSERT INTO device_cert (username, domain, fingerprint, instance_urn, der, not_before, "
@@ -389,7 +390,8 @@ StoreResult<EnrolResult> SqliteCertStore::enrol(std::string_view user, std::stri
         q.bind(2, domain);
         int rc;
         while ((rc = q.step()) == SQLITE_ROW) {
-            existing.push_back(detail::ExistingDevice{q.integer(0), q.text(1), q.optionalText(2)});
+            existing.push_back(
+                detail::ExistingDevice{q.integer(0), q.text(1), q.optionalText(2), q.blob(3)});
         }
         if (rc != SQLITE_DONE) {
             return fail(error("cannot list certificates"));
@@ -400,7 +402,7 @@ StoreResult<EnrolResult> SqliteCertStore::enrol(std::string_view user, std::stri
         if (tx.commit() != SQLITE_OK) {
             return fail(error("cannot commit"));
         }
-        return EnrolResult{plan.outcome, {}};
+        return EnrolResult{plan.outcome, {}, plan.urnConflict};
     }
     if (plan.refreshId) {
         NAPKIN_STMT(q, kRefresh);
@@ -437,7 +439,7 @@ StoreResult<EnrolResult> SqliteCertStore::enrol(std::string_view user, std::stri
     if (tx.commit() != SQLITE_OK) {
         return fail(error("cannot commit the enrolment"));
     }
-    return EnrolResult{plan.outcome, std::move(set).value()};
+    return EnrolResult{plan.outcome, std::move(set).value(), plan.urnConflict};
 }
 
 StoreResult<std::optional<std::vector<std::string>>>

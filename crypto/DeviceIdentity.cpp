@@ -1,4 +1,5 @@
 #include "crypto/DeviceIdentity.h"
+#include "crypto/KeyContinuity.h"
 #include "crypto/NameMatch.h"
 
 #include <openssl/rand.h>
@@ -14,7 +15,6 @@ namespace {
 constexpr std::size_t kMaxCommonNameChars = 64;
 constexpr std::size_t kSerialBytes = 16;
 
-using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, OsslDeleter<ASN1_OCTET_STRING_free>>;
 using Asn1BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, OsslDeleter<ASN1_BIT_STRING_free>>;
 using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, OsslDeleter<BASIC_CONSTRAINTS_free>>;
 
@@ -215,7 +215,8 @@ CryptoResult<PrivateKey> generateKey(const IdentityOptions &options) {
 
 } // namespace
 
-CryptoResult<DeviceIdentity> createDeviceIdentity(const IdentityOptions &options) {
+CryptoResult<DeviceIdentity> createDeviceIdentity(const IdentityOptions &options,
+                                                  const DeviceIdentity *previous) {
     auto aor = parseAor(options.aor);
     if (!aor) {
         return fail(std::move(aor).error());
@@ -292,6 +293,17 @@ CryptoResult<DeviceIdentity> createDeviceIdentity(const IdentityOptions &options
     }
     if (auto ext = addExtensions(cert.get(), key->type(), uris); !ext) {
         return fail(std::move(ext).error());
+    }
+    if (previous != nullptr) {
+        if (uris.size() < 2) {
+            return fail(CryptoError{CryptoErrc::InvalidArgument,
+                                    "a key continuity proof needs the device's instance URN"});
+        }
+        if (auto proof = addKeyContinuity(cert.get(), previous->certificate, previous->key, uris[1],
+                                          uris[0]);
+            !proof) {
+            return fail(std::move(proof).error());
+        }
     }
     if (X509_sign(cert.get(), key->native(), EVP_sha256()) <= 0) {
         return fail(internal("signature"));

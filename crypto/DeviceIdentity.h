@@ -36,6 +36,12 @@ struct DeviceIdentity {
 /// SAN URI sip:user@host (+ instance URN), CN = display name, random 128-bit
 /// serial, keyUsage digitalSignature (+keyEncipherment for RSA, +keyAgreement
 /// for EC), extendedKeyUsage emailProtection, subjectKeyIdentifier.
-[[nodiscard]] CryptoResult<DeviceIdentity> createDeviceIdentity(const IdentityOptions &options);
+///
+/// With `previous` (a renewal: the identity this one replaces, same address
+/// and instance URN), the new certificate carries previous's key continuity
+/// proof (crypto/KeyContinuity.h). Pass it only while the previous
+/// certificate is valid and still listed: a withdrawn key must not vouch.
+[[nodiscard]] CryptoResult<DeviceIdentity>
+createDeviceIdentity(const IdentityOptions &options, const DeviceIdentity *previous = nullptr);
 
 } // namespace napkin::crypto

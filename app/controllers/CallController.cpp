@@ -293,6 +293,12 @@ QString CallController::verdictDetailFor(const sip::IdentityVerdict &v) {
     case sip::IdentityVerdict::Kind::Verified:
         return tr("%1 vouches for this device (%2)").arg(text(v.vouchingDomain), device);
     case sip::IdentityVerdict::Kind::VerifiedNewDevice:
+        if (!v.reason.empty()) {
+            // Review M2: a known device name with a key its old key did not vouch for.
+            return tr("A device called %1 called before with another key, and that key did not "
+                      "vouch for this one: treat it as a new device")
+                .arg(device);
+        }
         return tr("First time this device calls as %1").arg(address);
     case sip::IdentityVerdict::Kind::Unsigned:
         return tr("No signature: the caller's identity is not confirmed");

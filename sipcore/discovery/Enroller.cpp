@@ -1,5 +1,6 @@
 #include "sipcore/discovery/Enroller.h"
 
+#include "crypto/KeyContinuity.h"
 #include "sipcore/discovery/AuthenticatedRequest.h"
 #include "sipcore/discovery/CertificateSet.h"
 #include "sipcore/discovery/DiscoveryLog.h"
@@ -114,29 +115,30 @@ void Enroller::start() {
     setState(State::Loading);
     const quint64 generation = m_generation;
     QPointer<Enroller> self(this);
-    m_keys.load(m_settings.aor, [self, generation](
-                                    DiscoveryResult<std::optional<crypto::DeviceIdentity>> r) {
-        if (!self || self->m_generation != generation) {
-            return;
-        }
-        if (!r.ok()) {
-            self->handleFailure(r.error());
-            return;
-        }
-        auto &stored = r.value();
-        const auto now = std::chrono::system_clock::now();
-        if (stored && stored->certificate.checkValidAt(now) &&
-            now < renewalTimeOf(stored->certificate) && stored->key.matches(stored->certificate)) {
-            // Still fresh: make sure the service has it (a PUT of the same
-            // certificate is answered 200 and changes nothing), once it is
-            // known not to have been revoked while this device was off.
-            self->m_candidate = std::move(*stored);
-            self->m_candidateFromStore = true;
-            self->checkStoredCandidate();
-            return;
-        }
-        self->enrol(true);
-    });
+    m_keys.load(m_settings.aor,
+                [self, generation](DiscoveryResult<std::optional<crypto::DeviceIdentity>> r) {
+                    if (!self || self->m_generation != generation) {
+                        return;
+                    }
+                    if (!r.ok()) {
+                        self->handleFailure(r.error());
+                        return;
+                    }
+                    auto &stored = r.value();
+                    const auto now = std::chrono::system_clock::now();
+                    if (stored && stored->certificate.checkValidAt(now) &&
+                        stored->key.matches(stored->certificate)) {
+                        // Once the service says it still lists it (it may have been
+                        // revoked while this device was off): sent again while fresh
+                        // (a PUT of the same certificate changes nothing), or, when due
+                        // for renewal, the key that vouches for its successor.
+                        self->m_candidate = std::move(*stored);
+                        self->m_candidateFromStore = true;
+                        self->checkStoredCandidate();
+                        return;
+                    }
+                    self->enrol(true);
+                });
 }
 
 void Enroller::checkStoredCandidate() {
@@ -160,7 +162,15 @@ void Enroller::checkStoredCandidate() {
                   }
                   self->m_candidateFromStore = false;
                   if (listed.value()) {
-                      self->sendPut();
+                      if (std::chrono::system_clock::now() <
+                          renewalTimeOf(self->m_candidate->certificate)) {
+                          self->sendPut();
+                          return;
+                      }
+                      // Due for renewal: a normal renewal, vouched for by the stored key.
+                      const crypto::DeviceIdentity previous = std::move(*self->m_candidate);
+                      self->m_candidate.reset();
+                      self->enrol(true, &previous);
                       return;
                   }
                   // Revoked (or lost) while this device was off: never send
@@ -194,7 +204,15 @@ void Enroller::renewNow() {
     enrol(true);
 }
 
-DiscoveryResult<crypto::DeviceIdentity> Enroller::createIdentity() const {
+const crypto::DeviceIdentity *Enroller::vouchingIdentity() const {
+    if (m_current && m_current->certificate.checkValidAt(std::chrono::system_clock::now())) {
+        return &*m_current;
+    }
+    return nullptr;
+}
+
+DiscoveryResult<crypto::DeviceIdentity>
+Enroller::createIdentity(const crypto::DeviceIdentity *previous) const {
     crypto::IdentityOptions options;
     options.aor = m_aor->uri();
     options.displayName = m_settings.displayName.toStdString();
@@ -206,7 +224,13 @@ DiscoveryResult<crypto::DeviceIdentity> Enroller::createIdentity() const {
     if (m_settings.issueClock) {
         options.now = m_settings.issueClock();
     }
-    auto identity = crypto::createDeviceIdentity(options);
+    auto identity = crypto::createDeviceIdentity(options, previous);
+    if (!identity && previous != nullptr &&
+        identity.error().code == crypto::CryptoErrc::InvalidArgument) {
+        // The settings changed (another instance or address): the old key
+        // cannot vouch for that, so this is a new device.
+        identity = crypto::createDeviceIdentity(options);
+    }
     if (!identity) {
         return fail(discoveryError(DiscoveryErrc::LocalFailure,
                                    QStringLiteral("Cannot create this device's certificate: %1.")
@@ -215,13 +239,13 @@ DiscoveryResult<crypto::DeviceIdentity> Enroller::createIdentity() const {
     return std::move(identity).value();
 }
 
-void Enroller::enrol(bool freshKey) {
+void Enroller::enrol(bool freshKey, const crypto::DeviceIdentity *previous) {
     if (!m_aor || !m_session) {
         start(); // reports what is missing
         return;
     }
     if (freshKey || !m_candidate) {
-        auto identity = createIdentity();
+        auto identity = createIdentity(previous != nullptr ? previous : vouchingIdentity());
         if (!identity.ok()) {
             handleFailure(identity.error());
             return;
@@ -404,12 +428,24 @@ void Enroller::loseCertificate(Loss why) {
     }
     // Enrolled: only the renewal timer was pending, so enrol a fresh key now.
     // Otherwise an attempt is in flight or scheduled (its key is a fresh one,
-    // never the lost one) and keeps its place in the backoff.
+    // never the lost one) and keeps its place in the backoff; but a candidate
+    // that the lost key vouched for must not be sent: the lost key may be
+    // one that was revoked because it leaked.
+    const bool vouchedByLost = m_candidate && [&] {
+        auto proof = crypto::keyContinuityOf(m_candidate->certificate);
+        return !proof.ok() || proof->has_value();
+    }();
     if (m_state == State::Enrolled) {
         m_timer.stop();
         m_failures = 0;
         m_candidate.reset();
         enrol(true);
+    } else if (vouchedByLost && m_state == State::Enrolling) {
+        ++m_generation; // ignore the answer to that PUT
+        m_candidate.reset();
+        enrol(true);
+    } else if (vouchedByLost) {
+        m_candidate.reset(); // the scheduled attempt makes a fresh key
     }
 }
 

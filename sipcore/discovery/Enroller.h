@@ -8,6 +8,13 @@
 // ones only the user can fix (password, policy) rarely. When the enrolled
 // certificate expires or the service stops listing it, it is dropped
 // (certificateLost) and a fresh key is enrolled.
+//
+// Key continuity (review M2): a normal renewal, while the enrolled
+// certificate is valid and listed, signs the new key with the old one
+// (crypto/KeyContinuity.h), so that certd lets it replace the old
+// certificate and contacts keep calling it the same device. A certificate
+// that was lost (expired, or no longer listed: perhaps revoked because it
+// leaked) never vouches for its successor: that one is a new device.
 
 #include "crypto/Certificate.h"
 #include "crypto/DeviceIdentity.h"
@@ -125,7 +132,9 @@ Q_SIGNALS:
 
 private:
     void setState(State state);
-    void enrol(bool freshKey);
+    /// `previous`: the identity to vouch for the new key; the enrolled one
+    /// (while valid) when null.
+    void enrol(bool freshKey, const crypto::DeviceIdentity *previous = nullptr);
     void sendPut();
     /// Asks whether the service still lists the stored candidate: PUT it
     /// again if so, enrol a fresh key if not, retry later if it cannot say.
@@ -142,7 +151,11 @@ private:
     void onTimer();
     void onExpiryTimer();
     void loseCertificate(Loss why);
-    [[nodiscard]] DiscoveryResult<crypto::DeviceIdentity> createIdentity() const;
+    [[nodiscard]] DiscoveryResult<crypto::DeviceIdentity>
+    createIdentity(const crypto::DeviceIdentity *previous) const;
+    /// The enrolled identity while its certificate is valid: the one that
+    /// may vouch for a renewal. Null after a loss.
+    [[nodiscard]] const crypto::DeviceIdentity *vouchingIdentity() const;
 
     ServiceClient &m_client;
     KeyStore &m_keys;

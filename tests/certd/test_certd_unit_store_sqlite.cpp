@@ -7,6 +7,7 @@
 #include "certd/Schema.h"
 #include "certd/SqliteCertStore.h"
 #include "certd/UserAdmin.h"
+#include "crypto/DeviceIdentity.h"
 #include "tests/certd/CertdTestSupport.h"
 
 #include <sqlite3.h>
@@ -14,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 #include <thread>
@@ -183,10 +185,13 @@ private Q_SLOTS:
         QCOMPARE(r->fingerprints.size(), std::size_t{1});
         QCOMPARE(store->devices("bob", "b.example", kNow)->front().enrolledAt, kNow + 5);
 
-        // A new certificate with the same instance URN replaces the old one.
+        // A new certificate with the same instance URN but without a key
+        // continuity proof by the old key is added beside it (review M2).
         r = store->enrol("bob", "b.example", device(2, urn(1)), 3, kNow);
-        QVERIFY(r->outcome == EnrolOutcome::Replaced);
-        QCOMPARE(r->fingerprints, std::vector<std::string>{fp(2)});
+        QVERIFY(r->outcome == EnrolOutcome::Created);
+        QCOMPARE(r->urnConflictWith.value_or(""), fp(1));
+        QCOMPARE(r->fingerprints, (std::vector<std::string>{fp(1), fp(2)}));
+        QVERIFY(store->revoke("bob", "b.example", fp(1), kNow)->has_value());
 
         // Devices without a URN never replace each other.
         QVERIFY(store->enrol("bob", "b.example", device(3), 3, kNow)->outcome ==
@@ -196,9 +201,11 @@ private Q_SLOTS:
         auto full = store->enrol("bob", "b.example", device(5, urn(5)), 3, kNow);
         QVERIFY(full->outcome == EnrolOutcome::LimitReached);
         QCOMPARE(store->fingerprints("bob", "b.example", kNow)->size(), std::size_t{3});
-        // Replacing is still allowed at the limit.
-        QVERIFY(store->enrol("bob", "b.example", device(6, urn(1)), 3, kNow)->outcome ==
-                EnrolOutcome::Replaced);
+        QVERIFY(!full->urnConflictWith.has_value());
+        // The same URN without a proof cannot make room for itself.
+        full = store->enrol("bob", "b.example", device(6, urn(1)), 3, kNow);
+        QVERIFY(full->outcome == EnrolOutcome::LimitReached);
+        QCOMPARE(full->urnConflictWith.value_or(""), fp(2));
 
         // Other AORs are separate.
         QVERIFY(store->enrol("alice", "b.example", device(7, urn(1)), 3, kNow)->outcome ==
@@ -212,21 +219,65 @@ private Q_SLOTS:
         QVERIFY(clash.error().code == StoreErrc::Constraint);
 
         auto set = store->fingerprints("bob", "b.example", kNow).value();
-        QCOMPARE(set, (std::vector<std::string>{fp(3), fp(4), fp(6)}));
+        QCOMPARE(set, (std::vector<std::string>{fp(2), fp(3), fp(4)}));
         auto devices = store->devices("bob", "b.example", kNow).value();
         QCOMPARE(devices.size(), std::size_t{3});
-        QCOMPARE(qs(devices[2].fingerprint), qs(fp(6)));
-        QCOMPARE(qs(*devices[2].instanceUrn), qs(urn(1)));
-        QCOMPARE(devices[2].der, device(6).der);
-        QVERIFY(!devices[0].instanceUrn.has_value());
+        QCOMPARE(qs(devices[0].fingerprint), qs(fp(2)));
+        QCOMPARE(qs(*devices[0].instanceUrn), qs(urn(1)));
+        QCOMPARE(devices[0].der, device(2).der);
+        QVERIFY(!devices[2].instanceUrn.has_value());
 
         auto revoked = store->revoke("bob", "b.example", fp(4), kNow);
         QVERIFY(revoked.ok() && revoked->has_value());
-        QCOMPARE(**revoked, (std::vector<std::string>{fp(3), fp(6)}));
+        QCOMPARE(**revoked, (std::vector<std::string>{fp(2), fp(3)}));
         QVERIFY(!store->revoke("bob", "b.example", fp(4), kNow)->has_value());
         // Only the owner's certificate can be revoked through its AOR.
         QVERIFY(!store->revoke("bob", "b.example", fp(7), kNow)->has_value());
         QCOMPARE(store->fingerprints("alice", "b.example", kNow)->size(), std::size_t{1});
+    }
+
+    void vouchedRenewalReplacesEvenAtTheLimit() {
+        // Real certificates: the renewal carries a key continuity proof by the
+        // enrolled certificate's key, so it replaces that one.
+        auto record = [](const napkin::crypto::DeviceIdentity &id) {
+            DeviceRecord d;
+            d.fingerprint = id.certificate.fingerprint();
+            d.instanceUrn = id.certificate.instanceUrn();
+            d.der = id.certificate.toDer();
+            d.notBefore = kNow - 60;
+            d.notAfter = kNow + 86400;
+            d.enrolledAt = kNow;
+            return d;
+        };
+        napkin::crypto::IdentityOptions options;
+        options.aor = "sip:bob@b.example";
+        options.instanceUrn = "urn:uuid:b0b00000-0000-4000-8000-000000000001";
+        const auto laptop = napkin::crypto::createDeviceIdentity(options).value();
+        const auto renewed = napkin::crypto::createDeviceIdentity(options, &laptop).value();
+        const auto intruder = napkin::crypto::createDeviceIdentity(options).value();
+        // Vouched for by the intruder's own earlier key, not the laptop's.
+        const auto chained = napkin::crypto::createDeviceIdentity(options, &intruder).value();
+
+        auto store = openMigrated(newPath());
+        QVERIFY(store->enrol("bob", "b.example", record(laptop), 2, kNow)->outcome ==
+                EnrolOutcome::Created);
+        auto r = store->enrol("bob", "b.example", record(chained), 2, kNow);
+        QVERIFY(r->outcome == EnrolOutcome::Created);
+        QCOMPARE(r->urnConflictWith.value_or(""), laptop.certificate.fingerprint());
+        QCOMPARE(r->fingerprints.size(), std::size_t{2});
+
+        // At the limit (2): the vouched renewal still replaces the laptop.
+        r = store->enrol("bob", "b.example", record(renewed), 2, kNow);
+        QVERIFY(r->outcome == EnrolOutcome::Replaced);
+        QVERIFY(!r->urnConflictWith.has_value());
+        auto expected = std::vector<std::string>{renewed.certificate.fingerprint(),
+                                                 chained.certificate.fingerprint()};
+        std::sort(expected.begin(), expected.end());
+        QCOMPARE(r->fingerprints, expected);
+        // The intruder without a proof is refused at the limit, naming the conflict.
+        r = store->enrol("bob", "b.example", record(intruder), 2, kNow);
+        QVERIFY(r->outcome == EnrolOutcome::LimitReached);
+        QVERIFY(r->urnConflictWith.has_value());
     }
 
     void expiredCertificatesAreNeverServed() {

@@ -1,5 +1,7 @@
 #include "tests/certd_it/CertdTestBed.h"
 
+#include "crypto/DeviceIdentity.h"
+
 #include <QDir>
 #include <QTest>
 
@@ -31,6 +33,26 @@ IssuedCert makeDevice(const QString &address, std::optional<QString> instanceUrn
         return IssuedCert{crypto::Certificate(crypto::X509Ptr(X509_new())), {}, {}, {}};
     }
     return *cert;
+}
+
+IssuedCert renewDevice(const IssuedCert &previous) {
+    auto fail = [](const std::string &why) {
+        QTest::qFail(why.c_str(), __FILE__, __LINE__);
+        return IssuedCert{crypto::Certificate(crypto::X509Ptr(X509_new())), {}, {}, {}};
+    };
+    auto key = crypto::PrivateKey::fromPem(previous.keyPem.toStdString());
+    if (!key) {
+        return fail(key.error().message);
+    }
+    crypto::DeviceIdentity old{previous.certificate, std::move(key).value()};
+    crypto::IdentityOptions options;
+    options.aor = previous.certificate.sipUri().value_or("");
+    options.instanceUrn = previous.certificate.instanceUrn();
+    auto renewed = crypto::createDeviceIdentity(options, &old);
+    if (!renewed) {
+        return fail(renewed.error().message);
+    }
+    return CertBuilder::package(renewed->certificate, renewed->key);
 }
 
 TestResult<QStringList> servedFingerprints(HttpsClient &client, const QString &address) {

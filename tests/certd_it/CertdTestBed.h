@@ -29,6 +29,10 @@ namespace napkin::testing {
 [[nodiscard]] IssuedCert makeDevice(const QString &address,
                                     std::optional<QString> instanceUrn = std::nullopt);
 
+/// A renewal of `previous` (same address and instance URN, fresh EC key)
+/// carrying previous's key continuity proof; aborts the test function on failure.
+[[nodiscard]] IssuedCert renewDevice(const IssuedCert &previous);
+
 /// The sorted fingerprints an address's GET returns (empty on 404); an error
 /// for any other answer.
 [[nodiscard]] TestResult<QStringList> servedFingerprints(HttpsClient &client,

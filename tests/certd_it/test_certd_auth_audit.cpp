@@ -180,14 +180,16 @@ private Q_SLOTS:
                                       "retry-after=\\d+$")));
     }
 
-    // Review L11: enrolment, replacement (same instance URN), revocation by
+    // Review L11: enrolment, replacement (same instance URN, vouched for by the
+    // old key), an instance URN conflict (review M2), revocation by
     // DELETE and by the devices page each leave one line naming the user,
     // the address and the fingerprint.
     void securityEventsAreAudited() {
         const QString from = QStringLiteral("127.77.3.1");
         const QString urn = CertBuilder::randomInstanceUrn();
         const IssuedCert first = makeDevice(kBob, urn);
-        const IssuedCert second = makeDevice(kBob, urn);
+        const IssuedCert second = renewDevice(first);
+        const IssuedCert intruder = makeDevice(kBob, urn); // the URN without the key's proof
         const IssuedCert third = makeDevice(kBob);
 
         enrolBob(from, first, 201);
@@ -196,6 +198,16 @@ private Q_SLOTS:
         enrolBob(from, second, 200);
         QVERIFY(bobAudited(QStringLiteral("replace"), from, second.fingerprint(),
                            QStringLiteral(" instance=\\S+$")));
+        // Review M2: added beside, never replacing, and audited as a conflict.
+        enrolBob(from, intruder, 201);
+        QVERIFY(bobAudited(QStringLiteral("enrol"), from, intruder.fingerprint(),
+                           QStringLiteral(" instance=\\S+$")));
+        QVERIFY(
+            logHas(QStringLiteral("^napkin-certd: audit event=urn-conflict user=bob@b\\.example "
+                                  "ip=%1 instance=%2 old=%3 new=%4$")
+                       .arg(QRegularExpression::escape(from), QRegularExpression::escape(urn),
+                            QRegularExpression::escape(second.fingerprint()),
+                            QRegularExpression::escape(intruder.fingerprint()))));
 
         HttpRequest del;
         del.method = "DELETE";

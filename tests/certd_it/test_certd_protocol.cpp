@@ -514,7 +514,7 @@ private Q_SLOTS:
         QCOMPARE(*served, accepted);
     }
 
-    void sameInstanceReplaces() {
+    void sameInstanceReplacesOnlyWhenVouched() {
         const auto instance = m_bobDevices.front().certificate.instanceUrn();
         QVERIFY(instance.has_value());
         const QString urn = QString::fromStdString(*instance);
@@ -523,12 +523,30 @@ private Q_SLOTS:
         auto before = servedFingerprints(c, kBob);
         NAPKIN_VERIFY_OK(before);
 
-        IssuedCert renewed = makeDevice(kBob, urn);
-        auto r = enrol(kBob, kBobPassword, renewed.der);
+        // Review M2: the URN is public. A certificate that copies it without
+        // the old key's proof is a new device beside the old one.
+        IssuedCert intruder = makeDevice(kBob, urn);
+        auto r = enrol(kBob, kBobPassword, intruder.der);
+        NAPKIN_VERIFY_OK(r);
+        QCOMPARE(r->status, 201);
+        auto after = servedFingerprints(c, kBob);
+        NAPKIN_VERIFY_OK(after);
+        QCOMPARE(after->size(), before->size() + 1);
+        QVERIFY(after->contains(oldFingerprint) && after->contains(intruder.fingerprint()));
+        HttpRequest del;
+        del.method = "DELETE";
+        del.target = searchTarget(kBob) + "&fingerprint=" + percentEncode(intruder.fingerprint());
+        auto deleted = asUser(kBob, kBobPassword, del);
+        NAPKIN_VERIFY_OK(deleted);
+        QCOMPARE(deleted->status, 200);
+
+        // A renewal the old key vouched for replaces it.
+        IssuedCert renewed = renewDevice(m_bobDevices.front());
+        r = enrol(kBob, kBobPassword, renewed.der);
         NAPKIN_VERIFY_OK(r);
         QCOMPARE(r->status, 200);
         QCOMPARE(r->json().value(QStringLiteral("devices")).toInt(), before->size());
-        auto after = servedFingerprints(c, kBob);
+        after = servedFingerprints(c, kBob);
         NAPKIN_VERIFY_OK(after);
         QCOMPARE(after->size(), before->size());
         QVERIFY(after->contains(renewed.fingerprint()));

@@ -1,9 +1,10 @@
 // Enrolment against a real napkin-certd: Digest with the right and the wrong
 // password, a foreign address, the service's policy, key storage and
-// renewal with a fresh key, retries with backoff while the service is down,
-// stale nonces, revocation, and the own-address watch with its
-// "unknown device" event.
+// renewal with a fresh key that the old one vouches for (key continuity), retries with backoff
+// while the service is down, stale nonces, revocation, and the own-address watch with its "unknown
+// device" event.
 
+#include "crypto/KeyContinuity.h"
 #include "sipcore/discovery/CertificateDirectory.h"
 #include "sipcore/discovery/DeviceWatch.h"
 #include "sipcore/discovery/Enroller.h"
@@ -247,7 +248,7 @@ private Q_SLOTS:
         QCOMPARE(enroller.lastError()->httpStatus, 422);
     }
 
-    void keyNotKeptMeansAFreshKeyThatReplacesTheOldOne() {
+    void keyNotKeptMeansANewDeviceAndRenewalIsVouched() {
         auto client = m_bed->makeClient();
         const auto settings = settingsFor(QStringLiteral("sip:dora@a.example"));
         QString first;
@@ -260,6 +261,8 @@ private Q_SLOTS:
             QVERIFY(spinUntil([&] { return settled(enroller); }, kWaitMs));
             QCOMPARE(enrolled.count(), 1);
             first = enrolled.at(0).at(0).toString();
+            // The first certificate of a device vouches for nothing.
+            QVERIFY(!napkin::crypto::keyContinuityOf(*enroller.certificate())->has_value());
         }
         MemoryKeyStore freshStore; // a restart: nothing kept
         Enroller enroller(*client, freshStore, settings);
@@ -270,18 +273,40 @@ private Q_SLOTS:
         QCOMPARE(enrolled.count(), 1);
         const QString second = enrolled.at(0).at(0).toString();
         QVERIFY(second != first);
-        // Same instance URN: the service replaced the old certificate.
+        // Same instance URN but no old key to vouch for the new one (review
+        // M2): the service keeps the old certificate and adds this one.
         auto set = fetchSet(*client, QStringLiteral("sip:dora@a.example"));
         DISCOVERY_VERIFY_OK(set);
-        QCOMPARE(set->certificates.size(), std::size_t(1));
-        QVERIFY(set->contains(second));
+        QCOMPARE(set->certificates.size(), std::size_t(2));
+        QVERIFY(set->contains(first) && set->contains(second));
+        const auto secondCert = *enroller.certificate();
 
-        // Renewal makes a fresh key again.
+        // A renewal makes a fresh key that the current one vouches for, and
+        // that replaces it at the service.
         enrolled.clear();
         enroller.renewNow();
         QVERIFY(spinUntil([&] { return enrolled.count() == 1; }, kWaitMs));
-        QVERIFY(enrolled.at(0).at(0).toString() != second);
+        const QString third = enrolled.at(0).at(0).toString();
+        QVERIFY(third != second);
         QCOMPARE(enroller.state(), Enroller::State::Enrolled);
+        auto vouched = napkin::crypto::verifyKeyContinuity(*enroller.certificate(), secondCert);
+        QVERIFY2(vouched.ok(), vouched.ok() ? "" : vouched.error().message.c_str());
+        set = fetchSet(*client, QStringLiteral("sip:dora@a.example"));
+        DISCOVERY_VERIFY_OK(set);
+        QCOMPARE(set->certificates.size(), std::size_t(2));
+        QVERIFY(set->contains(first) && set->contains(third) && !set->contains(second));
+
+        // Revoked (as from another device): the successor has no proof by the
+        // withdrawn key.
+        std::optional<DiscoveryResult<void>> revoked;
+        enroller.revoke(third, [&](DiscoveryResult<void> r) { revoked = std::move(r); });
+        QVERIFY(spinUntil([&] { return revoked.has_value(); }, kWaitMs));
+        DISCOVERY_VERIFY_OK(*revoked);
+        enrolled.clear();
+        enroller.ownCertificateNotListed(third);
+        QVERIFY(spinUntil([&] { return enrolled.count() == 1; }, kWaitMs));
+        QVERIFY(enrolled.at(0).at(0).toString() != third);
+        QVERIFY(!napkin::crypto::keyContinuityOf(*enroller.certificate())->has_value());
     }
 
     void retriesWithBackoffUntilTheServiceIsBack() {
