@@ -82,6 +82,19 @@ const IniKey<SipProfile> kKeys[] = {
          return {};
      },
      [](const SipProfile &p) -> Value { return std::to_string(p.registrationExpiry.count()); }},
+    {"sip", "keepalive_interval", IniType::Number, "25",
+     "seconds between keep-alive OPTIONS to the registrar (keeps a home router's NAT mapping "
+     "open; a changed mapping re-registers), 0 to 3600; 0: off",
+     [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
+         int seconds = 0;
+         auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+         if (ec != std::errc() || ptr != v.data() + v.size() || seconds < 0 || seconds > 3600) {
+             return "keepalive_interval must be 0 (off) to 3600 seconds";
+         }
+         p.keepaliveInterval = std::chrono::seconds(seconds);
+         return {};
+     },
+     [](const SipProfile &p) -> Value { return std::to_string(p.keepaliveInterval.count()); }},
     {"sip", "media_address", IniType::Text, "127.0.0.1", "the address put into SDP",
      [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
          if (v.empty() || v.find_first_of(" \t\r\n") != std::string::npos) {

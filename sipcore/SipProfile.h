@@ -11,6 +11,8 @@
 //   tls_dir = tls                     ; agent.pem (certificate+key) and cafile.pem;
 //                                     ; default: made at start-up ([network] ca_file as CA)
 //   registration_expiry = 600         ; seconds, 30..86400
+//   keepalive_interval = 25           ; seconds between keep-alive OPTIONS to the
+//                                     ; registrar (NAT), 0..3600; 0: off
 //   media_address = 127.0.0.1         ; the address put into SDP
 //   [calls]
 //   require_end_to_end = false        ; refuse every call that is not end-to-end
@@ -36,6 +38,7 @@ struct SipProfile {
     std::string transport = "udp";
     std::string tlsDirectory; ///< absolute (relative paths resolve against the profile)
     std::chrono::seconds registrationExpiry{600};
+    std::chrono::seconds keepaliveInterval{25};
     std::string mediaAddress = "127.0.0.1";
     bool requireEndToEnd = false;
     bool ringOnFailed = false;

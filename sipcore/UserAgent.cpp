@@ -129,7 +129,12 @@ Result<void, UaError> UserAgent::start() {
         SIPTAG_USER_AGENT_STR(m_settings.userAgentName.c_str()),
         SIPTAG_FROM_STR(m_settings.aor.c_str()),
         TAG_IF(!m_settings.outboundProxy.empty(), NUTAG_PROXY(m_settings.outboundProxy.c_str())),
-        NUTAG_OUTBOUND("no-validate"), TAG_NULL());
+        // NAT: ask for rport (RFC 3581) in every Via, so responses come back
+        // to the router's public port. Sofia's own OPTIONS keep-alives are
+        // off (NUTAG_KEEPALIVE(0)): they go to the AOR with Max-Forwards 0,
+        // and when they see a changed binding nua swaps in a Contact of its
+        // own making; UserAgentNat.cpp sends ours and re-registers itself.
+        NTATAG_CLIENT_RPORT(1), NUTAG_KEEPALIVE(0), NUTAG_OUTBOUND("no-validate"), TAG_NULL());
     if (m_nua == nullptr) {
         return fail(UaError{UaErrc::BindFailed,
                             "cannot start SIP on " + m_settings.bindUrl +
@@ -223,6 +228,7 @@ void UserAgent::shutdown() {
         return;
     }
     m_shuttingDown = true;
+    stopKeepalive();
     qCInfo(lcSip) << "shutting down: ending" << m_calls.size() << "call(s)";
     // Answer or end every call first: pending incoming requests at shutdown
     // can crash this Sofia version.
@@ -272,6 +278,7 @@ void UserAgent::finishShutdown() {
         // The handles go back to nua before nua itself goes.
         m_calls.clear();
         m_register.reset();
+        m_keepalive.reset();
         if (m_nua != nullptr) {
             nua_destroy(m_nua);
             m_nua = nullptr;
@@ -301,6 +308,12 @@ void UserAgent::onEvent(int event, int status, const char *phrase, nua_handle_s 
     }
     if (e == nua_r_get_params) {
         onParams(tags);
+        return;
+    }
+    if (nh != nullptr && nh == m_keepalive.get()) {
+        if (e == nua_r_options) {
+            onKeepaliveResponse(status, phrase, sip);
+        }
         return;
     }
     if (nh != nullptr && nh == m_register.get()) {
@@ -388,8 +401,12 @@ void UserAgent::startRegistration() {
     }
     m_register.reset(nua_handle(m_nua, nullptr, SIPTAG_TO_STR(m_settings.aor.c_str()),
                                 SIPTAG_FROM_STR(m_settings.aor.c_str()), TAG_END()));
-    const std::string expires = std::to_string(m_settings.registrationExpiry.count());
     setRegistration(Registration::Registering, "registering at " + m_settings.registrar);
+    sendRegister();
+}
+
+void UserAgent::sendRegister() {
+    const std::string expires = std::to_string(m_settings.registrationExpiry.count());
     nua_register(m_register.get(), NUTAG_REGISTRAR(m_settings.registrar.c_str()),
                  NUTAG_OUTBOUND("no-validate"), SIPTAG_CONTACT_STR(m_contact.c_str()),
                  SIPTAG_EXPIRES_STR(expires.c_str()), TAG_END());
@@ -401,6 +418,7 @@ void UserAgent::onRegisterResponse(int event, int status, const char *phrase, co
     }
     const std::string text = std::to_string(status) + " " + (phrase ? phrase : "");
     if (event == nua_r_unregister) {
+        stopKeepalive();
         setRegistration(Registration::Unregistered, text);
         return;
     }
@@ -427,7 +445,9 @@ void UserAgent::onRegisterResponse(int event, int status, const char *phrase, co
     }
     m_registerChallenges = 0;
     if (!m_shuttingDown) {
+        notePublicAddress(sip);
         setRegistration(Registration::Registered, "registered at " + m_settings.registrar);
+        startKeepalive();
     }
 }
 

@@ -21,6 +21,7 @@
 
 #include <QObject>
 #include <QTemporaryDir>
+#include <QTimer>
 
 #include <chrono>
 #include <map>
@@ -65,6 +66,10 @@ struct UserAgentSettings {
     std::string transport;
     std::string instanceUrn; ///< "urn:uuid:...", stable per device
     std::chrono::seconds registrationExpiry{600};
+    /// While registered, an OPTIONS to the registrar this often keeps a home
+    /// router's mapping open, and a re-registration follows when the
+    /// answer's Via received/rport show that the mapping changed. 0: off.
+    std::chrono::seconds keepaliveInterval{25};
     PolicySettings policy;
     std::string userAgentName = "Napkin";
     /// At most this many incoming calls are being checked (their caller's
@@ -162,6 +167,13 @@ private:
     void onRegisterResponse(int event, int status, const char *phrase, const sip_s *sip);
     void onIncomingInvite(nua_handle_s *nh, const sip_s *sip);
     void startRegistration();
+    void sendRegister();
+    // NAT keep-alives (UserAgentNat.cpp).
+    void startKeepalive();
+    void stopKeepalive();
+    void sendKeepalive();
+    void onKeepaliveResponse(int status, const char *phrase, const sip_s *sip);
+    void notePublicAddress(const sip_s *response);
     void setRegistration(Registration state, const std::string &message);
     void finishShutdown();
     [[nodiscard]] Call *newCall(Call::Direction direction, nua_handle_s *nh);
@@ -198,6 +210,12 @@ private:
     };
 
     OwnedHandle m_register;
+    OwnedHandle m_keepalive; ///< the keep-alive OPTIONS to the registrar
+    QTimer *m_keepaliveTimer = nullptr;
+    bool m_keepalivePending = false;
+    /// "address:port" the registrar saw our last REGISTER come from (its
+    /// Via received/rport); empty before the first 2xx.
+    std::string m_publicAddress;
     std::map<nua_handle_s *, CallEntry> m_calls;
     ReplayCache m_replays{std::chrono::minutes(21), 4096}; ///< both sides of the Date window
     std::unique_ptr<QTemporaryDir> m_tlsDir; ///< generated TLS material, removed on exit

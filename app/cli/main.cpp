@@ -128,7 +128,10 @@ Secure calls (a headless device)
       once in clear, marked not end-to-end.
       Stops cleanly (calls ended, unregistered) on SIGINT/SIGTERM or after
       --duration. The profile's [sip] section: listen, listen_tls, transport
-      (udp|tcp|tls), tls_dir, registration_expiry, media_address; [calls]:
+      (udp|tcp|tls), tls_dir, registration_expiry, keepalive_interval
+      (seconds between keep-alive OPTIONS to the registrar, default 25, 0
+      off: keeps a home router's NAT mapping open, and a changed mapping
+      registers again), media_address; [calls]:
       require_end_to_end, ring_on_failed, ring_on_unverifiable (a caller whose
       certificate service or DNS is down rings with the verdict
       "unverifiable"; false: refused with 480).

@@ -190,6 +190,7 @@ Result<void, EngineError> Engine::build() {
     settings.transport = m_config.sip.transport;
     settings.instanceUrn = m_instanceUrn.toStdString();
     settings.registrationExpiry = m_config.sip.registrationExpiry;
+    settings.keepaliveInterval = m_config.sip.keepaliveInterval;
     settings.policy.requireEndToEnd = m_config.sip.requireEndToEnd;
     settings.policy.ringOnFailed = m_config.sip.ringOnFailed;
     settings.policy.ringOnUnverifiable = m_config.sip.ringOnUnverifiable;

@@ -15,6 +15,7 @@ private Q_SLOTS:
         QCOMPARE(p->listen, std::string("sip:*:*"));
         QCOMPARE(p->transport, std::string("udp"));
         QCOMPARE(p->registrationExpiry.count(), 600);
+        QCOMPARE(p->keepaliveInterval.count(), 25);
         QVERIFY(!p->requireEndToEnd);
         QVERIFY(!p->ringOnFailed);
     }
@@ -24,6 +25,7 @@ private Q_SLOTS:
                            "[sip]\nlisten = sip:127.0.0.1:5070   ; comment\n"
                            "listen_tls = \"sips:127.0.0.1:5071\"\ntransport = TLS\n"
                            "tls_dir = tls\nregistration_expiry = 120\nmedia_address = 10.0.0.1\n"
+                           "keepalive_interval = 0\n"
                            "[calls]\nrequire_end_to_end = yes\nring_on_failed = off\n";
         auto p = SipProfile::parse(text, "/profiles/alice.ini");
         QVERIFY2(p.ok(), p.ok() ? "" : p.error().c_str());
@@ -32,6 +34,7 @@ private Q_SLOTS:
         QCOMPARE(p->transport, std::string("tls"));
         QCOMPARE(p->tlsDirectory, std::string("/profiles/tls"));
         QCOMPARE(p->registrationExpiry.count(), 120);
+        QCOMPARE(p->keepaliveInterval.count(), 0);
         QCOMPARE(p->mediaAddress, std::string("10.0.0.1"));
         QVERIFY(p->requireEndToEnd);
         QVERIFY(!p->ringOnFailed);
@@ -52,6 +55,8 @@ private Q_SLOTS:
                                         "line 2: require_end_to_end must be true or false");
         QTest::newRow("expiry") << QStringLiteral("[sip]\nregistration_expiry = 5\n")
                                 << QStringLiteral("30 to 86400");
+        QTest::newRow("keep-alive") << QStringLiteral("[sip]\nkeepalive_interval = -1\n")
+                                    << QStringLiteral("keepalive_interval must be 0 (off)");
         QTest::newRow("listen scheme") << QStringLiteral("[sip]\nlisten = http://x\n")
                                        << QStringLiteral("listen must be a sip: URI");
         QTest::newRow("tls without listener")

@@ -1,11 +1,13 @@
 #include "tests/support/AgentProcess.h"
 
+#include "tests/support/NatLab.h"
+
 #include <QJsonDocument>
 
 namespace napkin::testing {
 
 AgentProcess::AgentProcess(const QString &cliPath, const QString &name, const QString &logDir,
-                           const QStringList &arguments) {
+                           const QStringList &arguments, const QString &netns) {
     ProcessSpec spec;
     spec.name = name;
     spec.program = cliPath;
@@ -14,7 +16,8 @@ AgentProcess::AgentProcess(const QString &cliPath, const QString &name, const QS
     spec.stopGraceMs = 40000; // a clean shutdown may wait for the registrar
     spec.extraEnvironment.insert(QStringLiteral("QT_LOGGING_RULES"),
                                  QStringLiteral("napkin.*=true"));
-    m_process = std::make_unique<ManagedProcess>(spec);
+    m_process =
+        std::make_unique<ManagedProcess>(netns.isEmpty() ? spec : NatLab::inNamespace(netns, spec));
 }
 
 std::vector<QJsonObject> AgentProcess::events() const {

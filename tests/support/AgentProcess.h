@@ -21,8 +21,10 @@ class AgentProcess {
 public:
     /// Prepares `cliPath agent <arguments>`, logging to `logDir`/`name`.*.log
     /// (napkin.* debug categories on). Nothing runs until start().
+    /// With `netns`, the agent runs inside that network namespace
+    /// (NatLab::inNamespace).
     AgentProcess(const QString &cliPath, const QString &name, const QString &logDir,
-                 const QStringList &arguments);
+                 const QStringList &arguments, const QString &netns = {});
 
     [[nodiscard]] TestResult<void> start() { return m_process->start(); }
 
