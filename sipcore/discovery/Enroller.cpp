@@ -188,6 +188,43 @@ void Enroller::checkStoredCandidate() {
               });
 }
 
+void Enroller::retireUnvouchedPredecessors() {
+    // A key its predecessor vouched for replaced it at the service. One
+    // enrolled without a proof (no key kept, or the old one lost) was added
+    // beside the certificates of this device's instance that the service
+    // still lists; those have no key any more (or a lost one): revoke them,
+    // so that they do not pile up to the service's device limit.
+    const auto urn = m_current->certificate.instanceUrn();
+    const auto proof = crypto::keyContinuityOf(m_current->certificate);
+    if (!urn || !proof.ok() || proof.value().has_value()) {
+        return;
+    }
+    const QString current = fingerprintOf(m_current->certificate);
+    const quint64 generation = m_generation;
+    QPointer<Enroller> self(this);
+    askSet(m_client, *m_aor,
+           [self, generation, current,
+            urn = *urn](DiscoveryResult<std::vector<crypto::Certificate>> set) {
+               if (!self || self->m_generation != generation || !set.ok()) {
+                   return; // tried again after the next enrolment without a proof
+               }
+               for (const auto &certificate : set.value()) {
+                   const QString fingerprint = fingerprintOf(certificate);
+                   if (certificate.instanceUrn() != urn || fingerprint == current) {
+                       continue;
+                   }
+                   qCInfo(lcDiscovery) << "revoking" << fingerprint
+                                       << "- an earlier certificate of this device's instance";
+                   self->revoke(fingerprint, [fingerprint](DiscoveryResult<void> revoked) {
+                       if (!revoked.ok()) {
+                           qCWarning(lcDiscovery).noquote() << "could not revoke" << fingerprint
+                                                            << ":" << revoked.error().message;
+                       }
+                   });
+               }
+           });
+}
+
 void Enroller::stop() {
     m_timer.stop();
     m_expiryTimer.stop();
@@ -309,6 +346,7 @@ void Enroller::handlePut(DiscoveryResult<HttpResponse> result) {
     setState(State::Enrolled);
     scheduleRenewal();
     scheduleExpiry();
+    retireUnvouchedPredecessors();
     Q_EMIT enrolled(fingerprint);
 }
 

@@ -139,6 +139,9 @@ private:
     /// Asks whether the service still lists the stored candidate: PUT it
     /// again if so, enrol a fresh key if not, retry later if it cannot say.
     void checkStoredCandidate();
+    /// After an enrolment without a key continuity proof: revokes the other
+    /// certificates of this device's instance that the service still lists.
+    void retireUnvouchedPredecessors();
     void handlePut(DiscoveryResult<HttpResponse> result);
     void handleFailure(DiscoveryError error);
     /// Failed with no retry: only a new start() or setPassword() can help.

@@ -7,12 +7,14 @@
 // still good). An unauthenticated GET of the address's set, as any caller
 // makes.
 
+#include "crypto/Certificate.h"
 #include "crypto/NameMatch.h"
 #include "sipcore/discovery/DiscoveryError.h"
 
 #include <QString>
 
 #include <functional>
+#include <vector>
 
 namespace napkin::discovery {
 
@@ -28,6 +30,14 @@ struct HttpResponse;
 /// including a 404 for a domain the service does not serve).
 [[nodiscard]] DiscoveryResult<bool> listedIn(const HttpResponse &response, const crypto::Aor &aor,
                                              const QString &fingerprint);
+
+/// The certificates the service lists for `aor` (empty when it lists none).
+[[nodiscard]] DiscoveryResult<std::vector<crypto::Certificate>>
+listedSet(const HttpResponse &response, const crypto::Aor &aor);
+
+/// Asks the service of `aor`'s domain for its set; `done` runs later, once.
+void askSet(ServiceClient &client, const crypto::Aor &aor,
+            std::function<void(DiscoveryResult<std::vector<crypto::Certificate>>)> done);
 
 /// Asks the service of `aor`'s domain; `done` runs later, once.
 void askListed(ServiceClient &client, const crypto::Aor &aor, const QString &fingerprint,
