@@ -10,6 +10,8 @@
 
 #include <QPointer>
 
+#include <utility>
+
 namespace napkin::discovery {
 
 namespace {
@@ -134,6 +136,7 @@ void Enroller::start() {
                         // for renewal, the key that vouches for its successor.
                         self->m_candidate = std::move(*stored);
                         self->m_candidateFromStore = true;
+                        self->m_candidateUnvouched = false; // retired when it was new
                         self->checkStoredCandidate();
                         return;
                     }
@@ -195,8 +198,7 @@ void Enroller::retireUnvouchedPredecessors() {
     // still lists; those have no key any more (or a lost one): revoke them,
     // so that they do not pile up to the service's device limit.
     const auto urn = m_current->certificate.instanceUrn();
-    const auto proof = crypto::keyContinuityOf(m_current->certificate);
-    if (!urn || !proof.ok() || proof.value().has_value()) {
+    if (!urn) {
         return;
     }
     const QString current = fingerprintOf(m_current->certificate);
@@ -282,7 +284,9 @@ void Enroller::enrol(bool freshKey, const crypto::DeviceIdentity *previous) {
         return;
     }
     if (freshKey || !m_candidate) {
-        auto identity = createIdentity(previous != nullptr ? previous : vouchingIdentity());
+        const crypto::DeviceIdentity *vouch = previous != nullptr ? previous : vouchingIdentity();
+        m_candidateUnvouched = vouch == nullptr;
+        auto identity = createIdentity(vouch);
         if (!identity.ok()) {
             handleFailure(identity.error());
             return;
@@ -346,7 +350,9 @@ void Enroller::handlePut(DiscoveryResult<HttpResponse> result) {
     setState(State::Enrolled);
     scheduleRenewal();
     scheduleExpiry();
-    retireUnvouchedPredecessors();
+    if (std::exchange(m_candidateUnvouched, false)) {
+        retireUnvouchedPredecessors();
+    }
     Q_EMIT enrolled(fingerprint);
 }
 

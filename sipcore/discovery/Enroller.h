@@ -170,6 +170,9 @@ private:
     /// The candidate was loaded from the key store: it is sent again only
     /// once the service is known to still list it (checkStoredCandidate).
     bool m_candidateFromStore = false;
+    /// The candidate is a new key that no earlier key vouched for: once
+    /// enrolled, the instance's other certificates are revoked.
+    bool m_candidateUnvouched = false;
     State m_state = State::Idle;
     std::optional<DiscoveryError> m_lastError;
     std::chrono::system_clock::time_point m_renewAt{};
