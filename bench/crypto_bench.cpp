@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-bench-crypto: how fast Napkin makes identities and protects SIP bodies.
 //
 // Each row runs one operation for a fixed amount of user CPU time and

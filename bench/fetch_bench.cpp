@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-bench-fetch: how long fetching a 3-device certificate set takes,
 // cold (DNS, TCP, a full TLS handshake, GET) versus warm (a kept-alive TLS
 // connection), and with TLS session resumption in between.

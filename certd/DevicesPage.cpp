@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The device-management page: GET /devices lists the authenticated user's
 // devices, each with a plain HTML form that POSTs to /devices/revoke. No
 // JavaScript; every dynamic value is HTML-escaped.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // HTTPS front end on libmicrohttpd (GnuTLS inside): an epoll thread pool,

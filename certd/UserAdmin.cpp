@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #include "certd/UserAdmin.h"
 #include "certd/CertdConfig.h"
 #include "certd/DigestAuth.h"

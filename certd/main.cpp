@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-certd: the certificate service. See --help and docs/certd.md.
 
 #include "certd/CertdConfig.h"

@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The Napkin developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 # Project-wide compile settings applied per target, so that third-party code
 # pulled in through find_package never inherits our -Werror.
 

@@ -1,3 +1,6 @@
+# SPDX-FileCopyrightText: 2026 The Napkin developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+
 # Install layout and the Debian package (cpack -G DEB).
 #
 # The programs install themselves next to their targets: napkin-cli
@@ -32,6 +35,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/napkin-certd.service
 # Documentation and deployment examples (never live configuration in /etc:
 # the administrator copies what the domain needs).
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${NAPKIN_DOCDIR})
+# Debian policy 12.5: the machine-readable copyright file beside the docs.
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/debian/copyright DESTINATION ${NAPKIN_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${NAPKIN_DOCDIR}
         FILES_MATCHING PATTERN "*.md")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/certd ${PROJECT_SOURCE_DIR}/deploy/kamailio
@@ -54,6 +59,7 @@ The package contains the desktop app (napkin), the command-line agent
 (napkin-cli) and the domain's certificate service (napkin-certd) with a
 systemd unit and Kamailio examples.")
 set(CPACK_PACKAGE_INSTALL_DIRECTORY napkin)
+set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_SOURCE_IGNORE_FILES "/build[^/]*/" "/\\\\.git/")
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // A strict, bounded MIME parser and builder (RFC 2045, RFC 2046, RFC 5322

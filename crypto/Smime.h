@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // S/MIME (RFC 5751/8551) for SIP bodies (RFC 3261 §23, algorithms per RFC 8591):

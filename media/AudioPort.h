@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // Where the media session takes its audio from and where it plays it: 16-bit

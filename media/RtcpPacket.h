@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // RTCP (RFC 3550 section 6): sender and receiver reports, SDES CNAME and BYE,

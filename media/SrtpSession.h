@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // SRTP and SRTCP for one call (RFC 3711, RFC 7714) on libsrtp2: one context

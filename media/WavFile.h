@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // 16-bit PCM WAV files for headless calls and tests: a source that plays a

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Call: construction, the stack's events, and what both directions share
 // (state, verdict, ending). The outgoing flow is in CallOutgoing.cpp, the
 // incoming one in CallIncoming.cpp, requests inside the dialog in

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Call, inside the established dialog: bodies to and from the peer device
 // (sealed when the dialog has one), re-INVITE for hold and resume, BYE, and
 // teardown.

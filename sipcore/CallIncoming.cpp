@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Call, incoming: the caller's INVITE judged (PeerIdentityCheck), the policy's
 // decision (ring or refuse), the answer with our sealed offer, and the ACK
 // that brings the caller's sealed answer.

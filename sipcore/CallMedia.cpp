@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Call's in-call media controls: mute, DTMF, statistics. They go straight to
 // the call's SdpNegotiator, which owns the media session.
 

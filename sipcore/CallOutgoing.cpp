@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Call, outgoing: the signed INVITE, its challenges and refusals (with the
 // fall back to a plain offer for phones that cannot read it), and the
 // answering device's 200 OK, checked before the ACK carries our answer.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // SIP through a home router (NAT): keep-alive OPTIONS to the registrar and a
 // re-registration when the router's mapping changed.
 //

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-cli agent: a headless Napkin device. It enrols this device's
 // certificate, registers, answers and places secure calls, and prints one
 // JSON object per line on standard output for every event (logs go to

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-cli cert new | show: make a device identity, or describe a certificate.
 
 #include "app/cli/CliArgs.h"

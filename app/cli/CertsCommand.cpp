@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-cli certs fetch | enroll | list | revoke | acknowledge: the
 // certificate service of draft-jennings-sipping-certs from the command line,
 // on the same engine (sipcore/discovery) and profile file as the app.

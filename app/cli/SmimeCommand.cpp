@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-cli smime: sign, verify, encrypt and decrypt whole MIME entities
 // with the same engine calls the app makes for SIP bodies.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // The running account as the status line shows it: registration and

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Napkin developers
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Call set-up time: napkin-cli agents versus baresip, through one world.
 
 Run by scripts/bench-call (which starts and stops the world); not a test.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-bench-media: what our media pipeline costs and how much delay it
 // adds, measured on loopback with two MediaSessions (Opus, SRTP
 // AES_CM_128_HMAC_SHA1_80, both directions). scripts/bench-media runs it next

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-certd's --config file: every key reaches its setting, relative
 // paths follow the file, flags override it, and each mistake is reported as
 // "FILE:LINE: ..." (a settings error, exit 1, not a usage error).

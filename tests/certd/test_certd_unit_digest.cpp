@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // HTTP Digest as certd speaks it: strict parsing of Authorization headers,
 // RFC 7616 response computation (known-answer vectors), stateless nonces,
 // and the authenticator against a real SQLite store (replay, stale, forged).

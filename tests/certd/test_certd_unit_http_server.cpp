@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // certd's HttpServer in process, over real TLS on loopback, with settings the
 // binary does not expose: connections that libmicrohttpd itself times out
 // before their TLS handshake must be freed. (With MHD_USE_TURBO,

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Every enrolment check of certd maps to its own problem type: real device
 // identities pass, and each odd certificate fails with exactly its slug.
 

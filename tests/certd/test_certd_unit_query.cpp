@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Query strings and forms: strict percent-decoding (bad escapes are errors,
 // never guesses), the sip=/email= aliases, fingerprints, and the small header
 // parsers of the service (Accept, If-None-Match, Content-Type).

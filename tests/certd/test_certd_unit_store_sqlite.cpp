@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The SQLite CertStore: enrolment (new, same certificate again, same
 // instance URN, device limit), revocation, expiry, users, nonce replay
 // records, idempotent migrations, and concurrent enrolment from threads

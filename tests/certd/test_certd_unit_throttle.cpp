@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // AuthThrottle (Digest failure throttling) and the audit line format, as tables.
 
 #include "certd/AuditLog.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-certd's Digest failure throttling and audit trail against the real
 // binary over TLS (review M5, L1, L11): repeated wrong passwords meet a
 // growing lock and then 429 with Retry-After, the real user still gets in

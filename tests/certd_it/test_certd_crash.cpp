@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Durability of napkin-certd: SIGKILL in the middle of a mixed PUT/GET load
 // from several clients, on SQLite and on PostgreSQL; after a restart every PUT
 // that was answered 2xx is served. And SIGTERM lets a request in progress

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The /devices page as a person uses it: headless Chromium with JavaScript
 // off, real TLS (the test CA's server key pinned), Digest authentication, a
 // click on "Revoke" that submits a plain HTML form, and the HTTPS API

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-certd under a connection flood (issue 12 §3b): thousands of idle or
 // slow (a byte a second) TCP connections, each from its own 127.a.b.c
 // address, while a legitimate client fetches a certificate set. certd must

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Two napkin-certd instances on one real PostgreSQL server, with one nonce
 // secret, as behind a load balancer: what one enrols the other serves, a
 // nonce from one is good at the other but only once, and concurrent PUTs for

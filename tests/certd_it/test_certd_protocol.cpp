@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-certd's HTTPS protocol against the real binary on loopback, with a
 // SQLite database: lookup, Digest-authenticated enrolment and revocation,
 // every certificate check, malformed and hostile requests, and TLS settings.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-certd as an operator meets it: --help, --version, --check-config,
 // flags over the INI file, a clear one-line message and exit status 1 for
 // every start-up problem, and the `user` commands on the shared subscriber

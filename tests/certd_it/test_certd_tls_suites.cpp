@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The draft's mandatory suite, TLS_RSA_WITH_AES_128_CBC_SHA, whatever the
 // key type of certd's TLS certificate: offered with an RSA key; with an EC key
 // alone not offered, and certd says so at start-up; offered again once the

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-cli agent's error events, run as a real process the way scripts use
 // it: each carries "where" (the stage), a stable "code" and the "message" in
 // words. Only failures that need no server: an unusable profile and SIP

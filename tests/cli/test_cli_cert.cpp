@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-cli cert new / show, run as a real process and checked with the
 // openssl command line tool as an independent reader.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // napkin-cli smime sign / verify / encrypt / decrypt as real processes, read
 // and written by the openssl cms command as the independent peer.
 

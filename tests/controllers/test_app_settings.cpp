@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // AppSettings: the XDG locations, a save/load round trip that napkin-cli's
 // parsers accept, a specific message for every invalid value, the old file
 // kept on every failure, and napkin-cli profiles used as they are.

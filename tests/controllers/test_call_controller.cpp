@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // CallController's words: the four verdicts (and each failure), the security
 // line for end-to-end and not, fingerprints in groups, state and outcome.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // ContactsModel: address checks, persistence, corrupt and hostile files.
 
 #include "app/controllers/ContactsModel.h"

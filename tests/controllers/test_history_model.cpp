@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // HistoryModel: rows and roles, persistence across instances, and files that
 // are corrupt, hostile or of another kind (moved aside, never crashed on).
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The app's controllers against real parts: scripts/world starts Kamailio,
 // napkin-certd and dnsmasq for a.example and b.example; alice is a
 // PhoneController (from the world's alice.ini through AppSettings and the

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Certificate and PrivateKey: parsing, serialisation, fingerprints, bad input.
 
 #include "crypto/Certificate.h"

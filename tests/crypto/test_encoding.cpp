@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Hex and base64 (crypto/Encoding.h): RFC 4648 known-answer vectors, the
 // three rule sets Napkin decodes with, and malformed input rejected with an
 // error in words.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Device identities: every property of the generated certificate is read back
 // from the encoded certificate with OpenSSL, independently of the generator.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // crypto::IniFile, the INI reader of the profile and certd's config: values
 // and comments, one row per error (each naming its line), and the writer's
 // text read back unchanged.

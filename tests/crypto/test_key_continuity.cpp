@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Key continuity proofs (security review M2): a renewed certificate carries
 // the previous key's signature over the new key, device and address. Each
 // case that verifies has its tamper twins, and garbage never crashes.

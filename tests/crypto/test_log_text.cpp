@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // escapeControls: text from the network cannot forge a log line. One row per kind of
 // character: C0 controls (\r, \n, \t, ESC, NUL), DEL, the C1 controls as UTF-8, and what
 // must stay as it is (printable ASCII, other UTF-8, lone continuation bytes).

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The strict MIME parser and builder: good entities, folding, quoted
 // parameters, multipart splitting, and every malformed input it must refuse.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Name matching of the draft: AOR parsing, device certificate SAN URIs against
 // an AOR, and certificate service TLS certificates against the AOR's domain
 // (RFC 5922 rules: DNS SANs only, no sub-domains, wildcards or IP addresses).

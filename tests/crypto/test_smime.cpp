@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // S/MIME sign/verify and encrypt/decrypt with device identities, tamper cases,
 // the signer set, algorithm policy, and the certs-only structure.
 

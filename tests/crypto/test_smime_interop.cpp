@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // S/MIME interoperability with the real `openssl cms`: what we sign and
 // encrypt, OpenSSL verifies and decrypts, and the other way round, for EC and
 // RSA device identities.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Runs a real Kamailio with deploy/kamailio/kamailio.cfg on loopback, against
 // a SQLite database whose subscriber rows were written by
 // `napkin-certd user add`, and talks SIP to it: this proves that one user

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The desktop app end to end, with real parts: scripts/world (Kamailio,
 // napkin-certd, dnsmasq on loopback), alice in the real MainWindow driven by
 // the real PhoneController (wired by PhoneBinding, as DesktopApp does), and

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // KeychainSecretStore and KeychainKeyStore against a real gnome-keyring-daemon
 // (Secret Service) on a private D-Bus session bus, and against no keychain at
 // all. The binary re-runs itself under dbus-run-session so that it never

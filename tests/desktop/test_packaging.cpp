@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The install tree: `cmake --install` of this build into a temporary DESTDIR
 // with prefix /usr, as the Debian package does, then checks what landed
 // where and that the freedesktop files pass their validators.
@@ -162,6 +165,14 @@ void TestPackaging::metainfo() {
     QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
     QCOMPARE(id, QStringLiteral("org.napkin.Napkin"));
     QCOMPARE(launchable, QStringLiteral("org.napkin.Napkin.desktop"));
+    // The licence a distribution ships it under, as AppStream and Debian want it.
+    QVERIFY(readText(path).contains(
+        QStringLiteral("<project_license>GPL-3.0-or-later</project_license>")));
+    const QString copyright = readText(installed(QStringLiteral("share/doc/napkin/copyright")));
+    QVERIFY2(copyright.startsWith(QStringLiteral(
+                 "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/")),
+             qPrintable(copyright.left(200)));
+    QVERIFY(copyright.contains(QStringLiteral("License: GPL-3.0-or-later")));
 }
 
 void TestPackaging::icon() {

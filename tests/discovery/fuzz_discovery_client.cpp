@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the discovery client's parsers of network (and user)
 // input: HTTP responses, WWW-Authenticate challenges, DNS replies,
 // certificate sets and the profile. The first byte picks the parser.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // `napkin-cli certs ...` run as a separate process, the way scripts use it,
 // against real dnsmasq and napkin-certd: output, JSON and the exit codes of
 // each failure family.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Enrolment against a real napkin-certd: Digest with the right and the wrong
 // password, a foreign address, the service's policy, key storage and
 // renewal with a fresh key that the old one vouches for (key continuity), retries with backoff

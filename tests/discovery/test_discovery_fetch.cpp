@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fetching certificate sets through real dnsmasq and real napkin-certd
 // instances: the happy paths (SRV, SRV pointing elsewhere, fallback host,
 // failover) and the whole negative matrix, each with its typed error.

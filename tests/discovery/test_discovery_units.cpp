@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The parts of discovery that need no network: SRV ordering, backoff, the
 // HTTP response parser, Digest challenges and answers (RFC 7616 vectors),
 // DNS reply parsing, certificate set decoding and filtering, the profile,

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Engine on its own (no world): what create() and start() refuse, at which
 // stage, with which code and why, and the readiness rule - transports bound and enrolment settled
 // (here: failed, because no certificate service answers) before calls go out.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The engine repairs its own identity against a real napkin-certd over TLS
 // on loopback: a device whose certificate was revoked, expired, or failed to
 // renew stops signing (the user agent holds no identity) and keeps enrolling

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Standalone fuzz driver for builds without libFuzzer, so that ctest runs
 // every fuzz target under ASan/UBSan: first each file of the corpus as it is,
 // then a reproducible series of mutations of those files (fixed seed).

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the discovery client's WWW-Authenticate parser and its
 // choice of a Digest challenge. Each line of the input is one header value,
 // as a 401 from the certificate service carries them.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for certd's Authorization header parser and nonce checker: no
 // crash, no hang, and properties that must hold for whatever parses.
 

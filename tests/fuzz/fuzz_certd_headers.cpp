@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the request headers certd reads before anyone has
 // authenticated: Accept (which certificate set format), If-None-Match,
 // Content-Type and Host (which Digest realm). The input is one header value;

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for certd's query-string and form parsing: strict
 // percent-decoding, the /search-cgi parameters and fingerprints.
 

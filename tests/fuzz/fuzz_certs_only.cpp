@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for certs-only CMS certificate sets (RFC 5751 §3.6), as a
 // certificate service serves them: decode, and re-encode what decodes.
 

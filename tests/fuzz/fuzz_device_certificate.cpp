@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the body of an enrolling PUT (after authentication): one
 // device certificate, DER or PEM, and every policy check certd applies to it
 // before publishing, for the address it names and for another one.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the DNS reply parser of the service locator: one reply
 // message read as an answer to an A, AAAA and SRV question (DNS is spoofable,
 // and the SRV rdata and name expansion are our own code), then the SRV

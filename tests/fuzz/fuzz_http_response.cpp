@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the discovery client's HTTP response parser, fed the bytes a
 // certificate service (any domain's, attacker-run included) sends back: whole,
 // a byte at a time, and under tight limits; then what a complete response's

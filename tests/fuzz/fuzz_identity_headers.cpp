@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the identity-body header checks on their own: in a call
 // they run only behind a valid signature, so fuzz_secure_body's mutations
 // never reach them. The input is two header blocks separated by a blank line:

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for crypto::IniFile, the reader of the account profile and
 // napkin-certd's --config: no crash on any bytes, errors name a line of the
 // input, and what it reads, written again by IniWriter, reads back the same.

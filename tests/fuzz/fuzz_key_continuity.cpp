@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the key continuity proof (review M2): the extension value
 // on its own, and a whole certificate whose proof is parsed and checked
 // against a previous certificate the input cannot know the key of.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the MIME parser: entity splitting, Content-Type parsing,
 // multipart splitting, canonicalisation and base64, with round-trip checks
 // that abort when a property breaks.

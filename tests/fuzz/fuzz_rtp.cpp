@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for what arrives on the media socket: RTP headers, compound
 // RTCP, RFC 4733 events, SRTP/SRTCP unprotect with a fixed key, and the
 // jitter buffer and reception statistics fed with the parsed packets.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for SDP and SDES: the SDP parser, a=crypto parsing, and the
 // offer/answer logic on whatever parses, with round-trip checks that abort
 // when a property breaks.

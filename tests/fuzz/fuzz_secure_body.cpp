@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for the bodies a secure call receives: the INVITE's signed
 // identity body and the sealed (encrypted, then signed) SDP of 200 OK, ACK and
 // re-INVITE, plus the SDP negotiation that reads the opened SDP. The keys-only

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Fuzz target for received S/MIME bodies: verification of multipart/signed
 // and decryption of application/pkcs7-mime, from the whole-entity form (as
 // the CLI reads it) and from the SIP form (Content-Type apart, raw body).

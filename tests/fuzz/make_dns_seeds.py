@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-FileCopyrightText: 2026 The Napkin developers
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the seed corpus of fuzz_dns_reply: DNS reply messages (RFC 1035)
 built by hand, as a resolver would receive them for the service locator's
 questions. Run from the repository root; the output is committed."""

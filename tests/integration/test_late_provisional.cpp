@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // A 180 Ringing that reaches the caller after the callee's 200 OK (proxies
 // can reorder them). Unguarded, Debian's Sofia-SIP 1.12.11 then refuses the
 // application's ACK ("900 No response to ACK") and sends nothing, so the

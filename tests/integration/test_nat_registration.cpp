@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // SIP through a home router (root only; skipped otherwise). NatLab builds an
 // "internet" namespace with Kamailio (deploy/kamailio/kamailio.cfg, domain
 // a.example, no certificate service: calls are plain) and bob, and homes

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // A Napkin device calling a plain SIP phone (Debian's baresip, registered as
 // plain@b.example at the world's b.example Kamailio). The phone cannot read
 // the signed, SDP-less INVITE and refuses it (baresip 1.0: "500 Call

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // What the proxies see of a secure call. The world's Kamailios run with
 // TRACE_MESSAGES (deploy/kamailio/kamailio.cfg), so each logs every SIP
 // message it receives or sends, whole. alice calls bob with audio; both

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Registration refresh, seen from the registrar. bob registers with
 // registration_expiry = 30 (the lowest SipProfile accepts, and Kamailio's
 // min_expires in deploy/kamailio/kamailio.cfg). The world's Kamailios run

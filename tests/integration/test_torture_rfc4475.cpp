@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The SIP torture messages of RFC 4475 (and the IPv6 ones of RFC 5118),
 // byte for byte from ../shared/corpora, sent straight to a registered
 // agent's SIP listener. Each goes over the transport its top Via names (UDP,

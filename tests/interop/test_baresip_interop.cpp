@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // A napkin-cli agent and a real baresip (Debian baresip-core) call each other
 // through the world's Kamailio proxies (scripts/world): baresip is a plain
 // phone with SDES-SRTP (;mediaenc=srtp-mand) and Opus.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Codecs: G.711 against the standard's values, Opus with FEC and PLC, the
 // 48 kHz <-> 8 kHz path of PCMU/PCMA, and RFC 4733 telephone-events.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The device side of audio: the rings and format conversion between a device
 // and the engine, and Qt Multimedia device handling. Headless machines have no
 // sound card, so the device test checks the clear error there and real

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Echo cancellation and noise suppression (WebRTC audio processing): a far
 // end that comes back into the microphone delayed and quieter is removed;
 // near-end speech with no far end passes; steady noise is suppressed.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The adaptive jitter buffer, driven by a simulated network and playout
 // clock: minimum delay on a clean network, growth under jitter, shrinking
 // back afterwards, FEC/PLC on loss, late packets, pauses and wrap-around.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Symmetric RTP latching against a sniffer (review L8), with two real
 // MediaSessions on loopback and a relay the test drives packet by packet:
 // - a copy of a packet sent from another address before the original does

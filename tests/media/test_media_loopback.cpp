@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Two MediaSessions on loopback, negotiated with our own offer/answer, with a
 // UDP relay between them that the test controls:
 // - the relay checks that every datagram is SRTP/SRTCP: it authenticates

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // RtpLatch, the rule that decides when symmetric RTP moves to a new source
 // (review L8): one row per sequence of arrivals.
 

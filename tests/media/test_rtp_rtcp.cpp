@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // RTP headers, compound RTCP and the RFC 3550 reception statistics.
 
 #include "media/RtcpPacket.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // SDP (RFC 4566), SDES a=crypto (RFC 4568) and offer/answer (RFC 3264):
 // good descriptions, a round trip through our own offer, the negotiation
 // rules, and malformed input rejected with the specific error.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // SRTP/SRTCP through our own path: an a=crypto line is parsed into a key,
 // SrtpSession (libsrtp) protects with it, and the result is compared with
 // (a) the published known answers for AES_CM_128_HMAC_SHA1_80/_32 and

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Secure calls between headless agents (napkin-cli agent) through real
 // Kamailio proxies with deploy/kamailio/kamailio.cfg, real napkin-certd
 // certificate services for a.example and b.example (sharing each Kamailio's

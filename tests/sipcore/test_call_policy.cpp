@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // CallPolicy: when to ring, reject, carry on in clear (saying so) or hang up.
 
 #include "sipcore/CallPolicy.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The first hop as the adversary (issue: no silent downgrade). A real Napkin
 // agent calls bob@b.example through a hop that answers the signed INVITE the
 // way a downgrade attack would: 415, 500, 488, a 200 OK without SDP, or a 200

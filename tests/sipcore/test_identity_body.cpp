@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The RFC 3893 Authenticated Identity Body: building, parsing, and every check
 // a callee makes against the real headers.
 

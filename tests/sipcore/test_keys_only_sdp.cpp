@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The keys-only SDP negotiator (no media engine): SDES offers and answers
 // with fresh keys from media/'s offer/answer code, and strict rejection of
 // what it cannot use, with the media library's error code.

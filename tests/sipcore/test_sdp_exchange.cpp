@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // SdpExchange, the offer/answer core of both SDP negotiators: what it agrees
 // on (the summary every call shows, hold flags included) and how it fails.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The S/MIME compositions of a secure call: a signed identity body for the
 // INVITE, and sealed (encrypted, then signed) SDP for 200 OK and ACK. Every
 // tamper and mismatch case asserts the specific failure.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The [sip] and [calls] sections of the account profile.
 
 #include "sipcore/SipProfile.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The late-provisional guard (sipcore/SofiaFixes.h) only works when the
 // process resolves Sofia-SIP's nua_client_response to it. This checks that
 // for this test executable and that the shipped executables export the

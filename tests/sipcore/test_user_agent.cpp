@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Two real Sofia-SIP user agents in one process, talking over loopback UDP/TCP
 // without any proxy: the thinnest path of a secure call (signed INVITE,
 // encrypted and signed 200 OK and ACK), and the policy and fallback cases.

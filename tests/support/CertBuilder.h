@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 #pragma once
 
 // Builds X.509 certificates of any shape a test needs, including the broken

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // NatLab's own checks (root only; skipped otherwise): a datagram from a home
 // reaches the internet from the router's address; a symmetric NAT gives two
 // destinations two different public ports; after flushMappings() the public

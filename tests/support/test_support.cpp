@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // The test fixtures checked against known answers and real programs (openssl
 // s_server, sh, PostgreSQL), so that a failing integration test points at the
 // server under test, not at its fixtures.

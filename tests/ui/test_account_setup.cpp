@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // AccountSetupDialog (first run): the connection test is advised, not required. An
 // account whose server is down right now can still be saved, with a warning in words.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // CallPanel: a call that is not end-to-end says so in words; the controls emit requests.
 
 #include "UiSamples.h"

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // IdentityBadge: each state must be told apart without colour (icon shape + words) and
 // must be described to screen readers.
 

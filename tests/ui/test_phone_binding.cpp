@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // PhoneBinding's conversions from the real controllers (fed through their apply*/setRows
 // entry points, no engine) into what the widgets show, and the settings round trip.
 

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Remote text is text (issue 12 §5, review M6): markup in anything a peer, a proxy or a
 // certificate service chose (display name or AOR, end reason, not-end-to-end reason,
 // verdict reason, device name, DNS names, error messages) reaches the screen literally.

@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Every window and dialog: each interactive control has an accessible name, and no button
 // is blank (its words come from tr() in the forms and code).
 

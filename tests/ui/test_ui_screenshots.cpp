@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // Renders each main screen to ${NAPKIN_BINARY_DIR}/screenshots/*.png so people can look at
 // them, and checks that each rendered and is not blank.
 

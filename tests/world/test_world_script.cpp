@@ -1,3 +1,6 @@
+// SPDX-FileCopyrightText: 2026 The Napkin developers
+// SPDX-License-Identifier: GPL-3.0-or-later
+
 // scripts/world: `up` starts a two-domain world (Kamailio, napkin-certd,
 // dnsmasq, a test CA) and writes world.env and four profiles; agents call
 // each other through it with verified identities; `down` leaves nothing
