@@ -94,15 +94,19 @@ WorldRun::~WorldRun() {
     (void)down();
 }
 
-TestResult<std::unique_ptr<WorldRun>> WorldRun::up(const QString &kamailioDefines) {
+TestResult<std::unique_ptr<WorldRun>> WorldRun::up(const QString &kamailioDefines, WorldKind kind) {
     std::unique_ptr<WorldRun> world(new WorldRun);
     world->m_dir = std::make_unique<QTemporaryDir>();
     if (!world->m_dir->isValid()) {
         return fail(QStringLiteral("cannot create a temporary directory"));
     }
     QDir().mkpath(world->scratch());
-    auto ran =
-        runWorld({QStringLiteral("up"), world->dir() + QStringLiteral("/world")}, kamailioDefines);
+    QStringList arguments{QStringLiteral("up")};
+    if (kind == WorldKind::Nat) {
+        arguments << QStringLiteral("--nat");
+    }
+    arguments << world->dir() + QStringLiteral("/world");
+    auto ran = runWorld(arguments, kamailioDefines);
     if (!ran) {
         return fail(ran.error());
     }
@@ -213,10 +217,10 @@ TestResult<QString> WorldRun::addUser(const QString &address, const QString &dbK
     return password;
 }
 
-std::unique_ptr<AgentProcess> WorldRun::agent(const QString &name,
-                                              const QStringList &arguments) const {
+std::unique_ptr<AgentProcess> WorldRun::agent(const QString &name, const QStringList &arguments,
+                                              const QString &netns) const {
     return std::make_unique<AgentProcess>(env(QStringLiteral("WORLD_CLI_BIN")), name, scratch(),
-                                          arguments);
+                                          arguments, netns);
 }
 
 std::unique_ptr<AgentProcess> WorldRun::caller(const QString &name, const QString &profile,

@@ -47,6 +47,12 @@ struct TracedMessage {
     [[nodiscard]] QByteArray body() const;
 };
 
+/// Where a world runs (scripts/world up, or up --nat).
+enum class WorldKind {
+    Loopback, ///< on 127.255.x.y addresses of this machine
+    Nat,      ///< in network namespaces behind home routers, with coturn (root only; docs/world.md)
+};
+
 /// A running agent and the event that said it registered.
 struct RegisteredAgent {
     std::unique_ptr<AgentProcess> agent;
@@ -62,7 +68,7 @@ public:
     /// Starts a world in a fresh temporary directory; `kamailioDefines` is
     /// passed as WORLD_KAMAILIO_DEFINES (e.g. "TRACE_MESSAGES").
     [[nodiscard]] static TestResult<std::unique_ptr<WorldRun>>
-    up(const QString &kamailioDefines = {});
+    up(const QString &kamailioDefines = {}, WorldKind kind = WorldKind::Loopback);
 
     /// A world.env value ("" when absent).
     [[nodiscard]] QString env(const QString &key) const;
@@ -88,9 +94,10 @@ public:
     /// with napkin-certd; returns the password.
     [[nodiscard]] TestResult<QString> addUser(const QString &address, const QString &dbKey);
 
-    /// A napkin-cli agent (not started) logging into scratch().
-    [[nodiscard]] std::unique_ptr<AgentProcess> agent(const QString &name,
-                                                      const QStringList &arguments) const;
+    /// A napkin-cli agent (not started) logging into scratch(); with `netns`
+    /// it runs in that network namespace (a NAT world's WORLD_NS_ALICE...).
+    [[nodiscard]] std::unique_ptr<AgentProcess>
+    agent(const QString &name, const QStringList &arguments, const QString &netns = {}) const;
 
     /// An agent (not started) on the world's `<profile>.ini` calling `callee`,
     /// logging as `name`; `extra` arguments follow.

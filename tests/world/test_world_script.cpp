@@ -225,7 +225,7 @@ void TestWorldScript::wrongUsageExitsTwo() {
     NAPKIN_VERIFY_OK(run);
     QVERIFY(run->exit.normal);
     QCOMPARE(run->exit.code, 2);
-    QVERIFY2(run->stderrText.contains(QStringLiteral("Usage: scripts/world up DIR")),
+    QVERIFY2(run->stderrText.contains(QStringLiteral("Usage: scripts/world up [--nat] DIR")),
              qPrintable(run->stderrText));
 }
 
