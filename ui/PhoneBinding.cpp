@@ -541,25 +541,32 @@ void PhoneBinding::showCall(Call *call) {
     updateCallActions();
 }
 
-void PhoneBinding::askPlainCall(const QPointer<Call> &call, const QString &question) {
+QMessageBox *PhoneBinding::plainCallConsent(QWidget *parent, const QString &question,
+                                            std::function<void(bool allow)> answered) {
     // The question names a remote address and quotes the refusal's reason phrase.
     QMessageBox *box = plainMessageBox(QMessageBox::Warning, tr("Call without protection?"),
-                                       question, QMessageBox::Yes | QMessageBox::No, &m_window);
+                                       question, QMessageBox::Yes | QMessageBox::No, parent);
     box->setObjectName(QStringLiteral("plainCallConsent"));
     box->setDefaultButton(QMessageBox::No);
     box->setEscapeButton(QMessageBox::No);
     box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [call](int result) {
+    connect(box, &QMessageBox::finished, box,
+            [answered = std::move(answered)](int result) { answered(result == QMessageBox::Yes); });
+    box->open();
+    return box;
+}
+
+void PhoneBinding::askPlainCall(const QPointer<Call> &call, const QString &question) {
+    plainCallConsent(&m_window, question, [call](bool allow) {
         if (!call) {
             return;
         }
-        if (result == QMessageBox::Yes) {
+        if (allow) {
             call->allowPlainCall();
         } else {
             call->refusePlainCall();
         }
     });
-    box->open();
 }
 
 Call *PhoneBinding::ringingCall() const {

@@ -12,8 +12,11 @@
 #include "ui/SettingsDialog.h"
 
 #include <QHash>
+#include <QMessageBox>
 #include <QObject>
 #include <QPointer>
+
+#include <functional>
 
 class QAbstractItemModel;
 
@@ -68,6 +71,12 @@ public:
     /// Runs `test` when the dialog asks and reports its progress and outcome there.
     static void connectAccountTest(AccountSetupDialog &dialog, app::AccountTest &test,
                                    const app::AppSettings &settings);
+
+    /// Asks whether to call a protected peer in clear: a window-modal box,
+    /// the question as plain text, default and Escape "No"; `answered` runs
+    /// once with the choice. Returns the open box (it deletes itself).
+    static QMessageBox *plainCallConsent(QWidget *parent, const QString &question,
+                                         std::function<void(bool allow)> answered);
 
 Q_SIGNALS:
     /// The settings were saved (what needs a restart follows with restartWanted()).

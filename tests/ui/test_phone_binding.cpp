@@ -18,6 +18,7 @@
 #include "ui/SettingsDialog.h"
 
 #include <QLabel>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -74,6 +75,40 @@ private Q_SLOTS:
         QVERIFY2(panel.securityBannerText().startsWith(QStringLiteral("Not end-to-end")),
                  qPrintable(panel.securityBannerText()));
         QVERIFY(panel.securityBannerText().contains(QStringLiteral("not encrypted")));
+    }
+
+    void plainCallConsentDefaultsToNoAndShowsPlainText() {
+        // The question before any key of a protected peer's call goes out in
+        // clear: "No" unless the person clicks "Yes"; Enter and Escape say No.
+        QWidget parent;
+        const QString question =
+            QStringLiteral("<b>bob@b.example</b> can only be reached without end-to-end "
+                           "encryption right now. Call without protection?");
+        std::vector<bool> answers;
+        QPointer<QMessageBox> box = PhoneBinding::plainCallConsent(
+            &parent, question, [&](bool allow) { answers.push_back(allow); });
+        QVERIFY(box);
+        QCOMPARE(box->objectName(), QStringLiteral("plainCallConsent"));
+        QCOMPARE(box->textFormat(), Qt::PlainText);
+        QCOMPARE(box->text(), question); // shown as typed, tags and all
+        QCOMPARE(box->defaultButton(), box->button(QMessageBox::No));
+        QCOMPARE(box->escapeButton(), box->button(QMessageBox::No));
+        QTest::keyClick(box, Qt::Key_Escape);
+        QTRY_COMPARE(answers.size(), std::size_t(1));
+        QCOMPARE(answers[0], false);
+        QTRY_VERIFY(box.isNull()); // deletes itself
+
+        box = PhoneBinding::plainCallConsent(&parent, question,
+                                             [&](bool allow) { answers.push_back(allow); });
+        QTest::keyClick(box, Qt::Key_Return); // the default: No
+        QTRY_COMPARE(answers.size(), std::size_t(2));
+        QCOMPARE(answers[1], false);
+
+        box = PhoneBinding::plainCallConsent(&parent, question,
+                                             [&](bool allow) { answers.push_back(allow); });
+        QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+        QTRY_COMPARE(answers.size(), std::size_t(3));
+        QCOMPARE(answers[2], true);
     }
 
     void incomingViewCarriesTheVerdictWords() {
