@@ -111,6 +111,11 @@ public:
         Unregistered, ///< after shutdown
     };
     Q_ENUM(Registration)
+    /// The keep-alive OPTIONS to the registrar (SIP through NAT): one at a time.
+    enum class KeepalivePhase {
+        Idle,           ///< none in flight; the timer sends the next one
+        AwaitingAnswer, ///< sent; its answer's Via shows the router's mapping
+    };
 
     /// Everything given must outlive the agent.
     UserAgent(SofiaRoot &root, UserAgentSettings settings, CertificateSource &certificates,
@@ -141,6 +146,7 @@ public:
     void shutdown();
 
     [[nodiscard]] Registration registration() const { return m_registration; }
+    [[nodiscard]] KeepalivePhase keepalivePhase() const { return m_keepalivePhase; }
     [[nodiscard]] const std::string &registrationError() const { return m_registrationError; }
     /// The Contact this device puts in REGISTER and INVITE.
     [[nodiscard]] const std::string &contact() const override { return m_contact; }
@@ -215,7 +221,7 @@ private:
     OwnedHandle m_register;
     OwnedHandle m_keepalive; ///< the keep-alive OPTIONS to the registrar
     QTimer *m_keepaliveTimer = nullptr;
-    bool m_keepalivePending = false;
+    KeepalivePhase m_keepalivePhase = KeepalivePhase::Idle;
     /// "address:port" the registrar saw our last REGISTER come from (its
     /// Via received/rport); empty before the first 2xx.
     std::string m_publicAddress;

@@ -80,7 +80,7 @@ void UserAgent::stopKeepalive() {
 
 void UserAgent::sendKeepalive() {
     if (m_nua == nullptr || m_shuttingDown || m_registration != Registration::Registered ||
-        m_keepalivePending) {
+        m_keepalivePhase == KeepalivePhase::AwaitingAnswer) {
         return;
     }
     if (!m_keepalive) {
@@ -91,7 +91,7 @@ void UserAgent::sendKeepalive() {
             return;
         }
     }
-    m_keepalivePending = true;
+    m_keepalivePhase = KeepalivePhase::AwaitingAnswer;
     nua_options(m_keepalive.get(), NUTAG_URL(m_settings.registrar.c_str()), TAG_END());
 }
 
@@ -99,7 +99,7 @@ void UserAgent::onKeepaliveResponse(int status, const char *phrase, const sip_s 
     if (status < 200) {
         return;
     }
-    m_keepalivePending = false;
+    m_keepalivePhase = KeepalivePhase::Idle;
     const std::string seen = viaSource(sip);
     if (seen.empty()) {
         // No answer at all (nta's own 408/503): the registrar or the path is

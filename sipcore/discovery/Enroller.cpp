@@ -13,8 +13,6 @@
 
 #include <QPointer>
 
-#include <utility>
-
 namespace napkin::discovery {
 
 namespace {
@@ -138,8 +136,7 @@ void Enroller::start() {
                         // (a PUT of the same certificate changes nothing), or, when due
                         // for renewal, the key that vouches for its successor.
                         self->m_candidate = std::move(*stored);
-                        self->m_candidateFromStore = true;
-                        self->m_candidateUnvouched = false; // retired when it was new
+                        self->m_candidateOrigin = CandidateOrigin::Stored;
                         self->checkStoredCandidate();
                         return;
                     }
@@ -166,8 +163,8 @@ void Enroller::checkStoredCandidate() {
                       self->handleFailure(listed.error());
                       return;
                   }
-                  self->m_candidateFromStore = false;
                   if (listed.value()) {
+                      self->m_candidateOrigin = CandidateOrigin::Listed;
                       if (std::chrono::system_clock::now() <
                           renewalTimeOf(self->m_candidate->certificate)) {
                           self->sendPut();
@@ -235,7 +232,6 @@ void Enroller::stop() {
     m_expiryTimer.stop();
     ++m_generation;
     m_candidate.reset();
-    m_candidateFromStore = false;
     setState(State::Idle);
 }
 
@@ -288,14 +284,14 @@ void Enroller::enrol(bool freshKey, const crypto::DeviceIdentity *previous) {
     }
     if (freshKey || !m_candidate) {
         const crypto::DeviceIdentity *vouch = previous != nullptr ? previous : vouchingIdentity();
-        m_candidateUnvouched = vouch == nullptr;
         auto identity = createIdentity(vouch);
         if (!identity.ok()) {
             handleFailure(identity.error());
             return;
         }
         m_candidate = std::move(identity).value();
-        m_candidateFromStore = false;
+        m_candidateOrigin =
+            vouch == nullptr ? CandidateOrigin::Unvouched : CandidateOrigin::Vouched;
     }
     sendPut();
 }
@@ -353,7 +349,7 @@ void Enroller::handlePut(DiscoveryResult<HttpResponse> result) {
     setState(State::Enrolled);
     scheduleRenewal();
     scheduleExpiry();
-    if (std::exchange(m_candidateUnvouched, false)) {
+    if (m_candidateOrigin == CandidateOrigin::Unvouched) {
         retireUnvouchedPredecessors();
     }
     Q_EMIT enrolled(fingerprint);
@@ -406,7 +402,7 @@ void Enroller::attempt() {
     // A key that waited through a long outage may be due for renewal itself,
     // or expired (the service refuses those): send it only while it is fresh.
     if (m_candidate && std::chrono::system_clock::now() < renewalTimeOf(m_candidate->certificate)) {
-        if (m_candidateFromStore) {
+        if (m_candidateOrigin == CandidateOrigin::Stored) {
             checkStoredCandidate();
             return;
         }

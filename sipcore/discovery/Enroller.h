@@ -59,6 +59,16 @@ struct EnrolmentSettings {
 class Enroller : public QObject {
     Q_OBJECT
 public:
+    /// Where the key being enrolled came from; it decides what happens
+    /// around its PUT.
+    enum class CandidateOrigin {
+        Stored,    ///< loaded from the key store: sent only once the service
+                   ///< says it still lists it (checkStoredCandidate)
+        Listed,    ///< stored, and the service still lists it: sent again as is
+        Vouched,   ///< a new key its predecessor vouched for (a renewal)
+        Unvouched, ///< a new key nothing vouched for: once enrolled, the other
+                   ///< certificates of this instance are revoked
+    };
     enum class State {
         Idle,           ///< not started, or stopped
         Loading,        ///< reading the key store
@@ -106,6 +116,8 @@ public:
     void revoke(const QString &fingerprint, std::function<void(DiscoveryResult<void>)> done);
 
     [[nodiscard]] State state() const { return m_state; }
+    /// Where the key being enrolled came from (meaningful while one is).
+    [[nodiscard]] CandidateOrigin candidateOrigin() const { return m_candidateOrigin; }
     [[nodiscard]] const std::optional<DiscoveryError> &lastError() const { return m_lastError; }
     /// The enrolled certificate, once Enrolled (and while renewing).
     [[nodiscard]] std::optional<crypto::Certificate> certificate() const;
@@ -170,12 +182,7 @@ private:
     std::shared_ptr<DigestSession> m_session;
     std::optional<crypto::DeviceIdentity> m_current;   ///< enrolled
     std::optional<crypto::DeviceIdentity> m_candidate; ///< being enrolled
-    /// The candidate was loaded from the key store: it is sent again only
-    /// once the service is known to still list it (checkStoredCandidate).
-    bool m_candidateFromStore = false;
-    /// The candidate is a new key that no earlier key vouched for: once
-    /// enrolled, the instance's other certificates are revoked.
-    bool m_candidateUnvouched = false;
+    CandidateOrigin m_candidateOrigin = CandidateOrigin::Vouched;
     State m_state = State::Idle;
     std::optional<DiscoveryError> m_lastError;
     std::chrono::system_clock::time_point m_renewAt{};
