@@ -8,6 +8,7 @@
 // keys; a new negotiation (hold, resume) restarts the media session on the
 // same port with the new keys.
 
+#include "media/IceServers.h"
 #include "sipcore/SdpNegotiator.h"
 
 #include <QObject>
@@ -17,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace napkin::media {
 class AudioSource;
@@ -30,6 +32,11 @@ struct MediaSettings {
     /// Audio for each call (null, or returning null: silence / discard).
     std::function<std::shared_ptr<media::AudioSource>()> source;
     std::function<std::shared_ptr<media::AudioSink>()> sink;
+    /// STUN and TURN for ICE ([network] stun_server, turn_server...).
+    media::IceServers iceServers;
+    /// Resolves a STUN/TURN host name to IPv4 literals (blocking; called on
+    /// an ICE thread). Null: literal addresses only.
+    std::function<std::vector<std::string>(const std::string &host)> resolve;
 };
 
 class MediaSdpFactory final : public QObject, public SdpNegotiatorFactory {
