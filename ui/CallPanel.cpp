@@ -139,6 +139,8 @@ void CallPanel::setView(const CallView &view) {
                                                                      : view.fingerprintGroups);
     m_ui->qualityValue->setText(view.qualityText.isEmpty() ? tr("No quality data yet")
                                                            : view.qualityText);
+    m_ui->mediaPathValue->setText(view.mediaPathText.isEmpty() ? tr("Not known yet")
+                                                               : view.mediaPathText);
 
     {
         const QSignalBlocker blockMute(m_ui->muteButton);

@@ -33,6 +33,7 @@ struct CallView {
     QString deviceName;
     QString fingerprintGroups;
     QString qualityText;
+    QString mediaPathText; ///< how media travels (ICE's selected pair); empty: not known yet
     bool muted = false;
     bool onHold = false;
 };

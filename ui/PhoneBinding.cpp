@@ -182,6 +182,7 @@ CallView PhoneBinding::callView(const Call &call) {
     v.deviceName = call.deviceName();
     v.fingerprintGroups = call.fingerprintGroups();
     v.qualityText = call.qualityText();
+    v.mediaPathText = call.mediaPathText();
     v.muted = call.muted();
     v.onHold = call.onHold();
     return v;

@@ -95,6 +95,14 @@ void CallController::follow() {
                 applyMedia(text(media.codec), text(media.srtpSuite), endToEnd, reason,
                            media.localHold);
             });
+    connect(call, &sip::Call::mediaPath, this, [this](const media::IcePath &path) {
+        m_mediaPath = mediaPathTextFor(path);
+        Q_EMIT changed();
+    });
+    connect(call, &sip::Call::mediaPathFailed, this, [this](const QString &why) {
+        m_mediaPath = why.isEmpty() ? why : why.at(0).toUpper() + why.mid(1);
+        Q_EMIT changed();
+    });
     connect(call, &sip::Call::plainCallConsentNeeded, this,
             &CallController::plainCallConsentNeeded);
     connect(call, &sip::Call::dtmfReceived, this,
@@ -354,6 +362,25 @@ QString CallController::securityTextFor(bool endToEnd, const QString &reason) {
         return tr("End-to-end encrypted");
     }
     return reason.isEmpty() ? tr("Not end-to-end") : tr("Not end-to-end: %1").arg(reason);
+}
+
+QString CallController::mediaPathTextFor(const media::IcePath &path) {
+    QString words;
+    if (path.local == media::CandidateKind::Relayed) {
+        words = tr("Relayed by %1")
+                    .arg(text(path.relay.empty() ? std::string("your TURN server") : path.relay));
+    } else if (path.remote == media::CandidateKind::Relayed) {
+        words = tr("Relayed by the other side's TURN server");
+    } else if (path.local == media::CandidateKind::ServerReflexive ||
+               path.local == media::CandidateKind::PeerReflexive) {
+        words = tr("Through your network's public address");
+    } else {
+        words = tr("Direct");
+    }
+    if (path.transport == "tcp") {
+        words += tr(" (over TCP)");
+    }
+    return words;
 }
 
 QString CallController::qualityTextFor(const media::MediaStatistics *s) {

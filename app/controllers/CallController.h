@@ -7,6 +7,7 @@
 // peer's identity was verified and the media is end-to-end, in words. A thin
 // QObject over sip::Call; every text shown to people goes through tr().
 
+#include "media/IceDescription.h"
 #include "sipcore/IdentityVerdict.h"
 
 #include <QDateTime>
@@ -50,6 +51,7 @@ class CallController : public QObject {
     Q_PROPERTY(bool heldByPeer READ heldByPeer NOTIFY changed)
     Q_PROPERTY(int durationSeconds READ durationSeconds NOTIFY changed)
     Q_PROPERTY(QString qualityText READ qualityText NOTIFY changed)
+    Q_PROPERTY(QString mediaPathText READ mediaPathText NOTIFY changed)
     Q_PROPERTY(QString endReason READ endReason NOTIFY changed)
     Q_PROPERTY(QDateTime started READ started CONSTANT)
     Q_PROPERTY(QString outcome READ outcome NOTIFY changed)
@@ -89,6 +91,9 @@ public:
     [[nodiscard]] bool heldByPeer() const { return m_heldByPeer; }
     [[nodiscard]] int durationSeconds() const { return m_duration; }
     [[nodiscard]] QString qualityText() const { return m_quality; }
+    /// "Direct", "Through your network's public address", "Relayed by
+    /// turn.a.example", or why there is no path; empty until ICE decided.
+    [[nodiscard]] QString mediaPathText() const { return m_mediaPath; }
     [[nodiscard]] QString endReason() const { return m_endReason; }
     /// When the call was created (placed or received).
     [[nodiscard]] QDateTime started() const { return m_started; }
@@ -118,6 +123,8 @@ public:
     [[nodiscard]] static QString verdictDetailFor(const sip::IdentityVerdict &verdict);
     /// "End-to-end encrypted" or "Not end-to-end: <reason>".
     [[nodiscard]] static QString securityTextFor(bool endToEnd, const QString &reason);
+    /// The security panel's words for the pair ICE selected.
+    [[nodiscard]] static QString mediaPathTextFor(const media::IcePath &path);
     /// Loss, jitter and round trip from RTCP, or "No quality data yet".
     [[nodiscard]] static QString qualityTextFor(const media::MediaStatistics *statistics);
     /// The device's name: its instance URN if that is a canonical urn:uuid: UUID (anything
@@ -170,6 +177,7 @@ private:
     bool m_heldByPeer = false;
     int m_duration = 0;
     QString m_quality;
+    QString m_mediaPath;
     QString m_endReason;
     QString m_outcome;
     QDateTime m_started;

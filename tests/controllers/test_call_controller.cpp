@@ -45,6 +45,7 @@ private Q_SLOTS:
     void fingerprintGroups();
     void deviceNameFallsBackToFingerprint();
     void qualityText();
+    void mediaPathText();
     void controllerFollowsAppliedFacts();
     void dtmfIsCheckedBeforeSending();
 };
@@ -175,6 +176,23 @@ void TestCallController::qualityText() {
     s.roundTripMs = 41.2;
     QCOMPARE(CallController::qualityTextFor(&s),
              QStringLiteral("Loss 2.5 %, jitter 4 ms, round trip 41 ms"));
+}
+
+void TestCallController::mediaPathText() {
+    using napkin::media::CandidateKind;
+    napkin::media::IcePath path;
+    QCOMPARE(CallController::mediaPathTextFor(path), QStringLiteral("Direct"));
+    path.local = CandidateKind::ServerReflexive;
+    QCOMPARE(CallController::mediaPathTextFor(path),
+             QStringLiteral("Through your network's public address"));
+    path.remote = CandidateKind::Relayed;
+    QCOMPARE(CallController::mediaPathTextFor(path),
+             QStringLiteral("Relayed by the other side's TURN server"));
+    path.local = CandidateKind::Relayed;
+    path.relay = "turn.a.example";
+    path.transport = "tcp";
+    QCOMPARE(CallController::mediaPathTextFor(path),
+             QStringLiteral("Relayed by turn.a.example (over TCP)"));
 }
 
 void TestCallController::controllerFollowsAppliedFacts() {

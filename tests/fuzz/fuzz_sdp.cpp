@@ -9,6 +9,7 @@
 #include "media/Sdp.h"
 #include "tests/fuzz/FuzzTarget.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -42,6 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     check(sdp->media.size() <= kMaxSdpMedia);
     for (const auto &m : sdp->media) {
         check(sdp->connectionOf(m) != nullptr);
+        check(m.candidates.size() <= kMaxSdpCandidates);
+        check(!sdp->iceOf(m) || !m.candidates.empty());
         check(!m.isRtp() || m.rtpFormats.size() == m.formats.size());
     }
     // What we write, we read back the same.
@@ -53,7 +56,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     LocalMediaOptions options;
     options.address = "192.0.2.1";
     options.port = 40000;
+    options.ice = IceLocal{"abcd",
+                           "0123456789012345678901",
+                           {"1 1 UDP 5 192.0.2.1 40000 typ host"},
+                           "192.0.2.1",
+                           40000,
+                           {}};
     if (auto answer = answerOffer(*sdp, options)) {
+        // ICE in the answer exactly when the offer had it.
+        const bool answered = !answer->sdp.media.empty() &&
+                              std::any_of(answer->sdp.media.begin(), answer->sdp.media.end(),
+                                          [](const SdpMedia &m) { return !m.candidates.empty(); });
+        check(answered == answer->media.remoteIce.has_value());
         check(answer->media.sendKey.size() == keySaltLength(answer->media.suite));
         check(answer->media.receiveKey.size() == keySaltLength(answer->media.suite));
         check(parseSdp(formatSdp(answer->sdp)).ok());

@@ -227,6 +227,80 @@ private Q_SLOTS:
         QCOMPARE(alice->eventClockRate, 48000u);
     }
 
+    void iceAttributesTravelInOfferAndAnswer() {
+        LocalMediaOptions alice = local(50000);
+        alice.ice = IceLocal{"aB3+",
+                             "0123456789abcdefghij+/",
+                             {"1 1 UDP 2015363327 192.168.1.2 50000 typ host",
+                              "2 1 UDP 1679819007 203.0.113.7 61000 typ srflx raddr 192.168.1.2 "
+                              "rport 50000",
+                              "3 1 UDP 8331263 198.51.100.1 49200 typ relay raddr 203.0.113.7 "
+                              "rport 61000"},
+                             "203.0.113.7",
+                             61000,
+                             {}};
+        alice.address = "203.0.113.7";
+        alice.port = 61000;
+        auto offer = makeOffer(alice);
+        QVERIFY(offer.ok());
+        const std::string text = formatSdp(offer->sdp);
+        QVERIFY(text.find("a=ice-ufrag:aB3+\r\n") != std::string::npos);
+        QVERIFY(text.find("a=candidate:3 1 UDP 8331263 198.51.100.1 49200 typ relay") !=
+                std::string::npos);
+        QVERIFY(text.find("m=audio 61000 ") != std::string::npos);
+        auto seen = parseSdp(text);
+        QVERIFY(seen.ok());
+        QCOMPARE(seen->media.front().candidates.size(), std::size_t(3));
+
+        // A peer doing ICE answers with its own attributes...
+        LocalMediaOptions bob = local(52000);
+        bob.ice = IceLocal{"zzzz",
+                           "ZZZZZZZZZZZZZZZZZZZZZZ",
+                           {"9 1 UDP 1 192.0.2.30 52000 typ host"},
+                           "192.0.2.30",
+                           52000,
+                           {}};
+        auto answer = answerOffer(*seen, bob);
+        QVERIFY(answer.ok());
+        QVERIFY(answer->media.remoteIce);
+        QCOMPARE(answer->media.remoteIce->ufrag, std::string("aB3+"));
+        QCOMPARE(answer->media.remoteIce->candidates.size(), std::size_t(3));
+        auto answerSeen = parseSdp(formatSdp(answer->sdp));
+        QVERIFY(answerSeen.ok());
+        auto agreed = applyAnswer(*offer, *answerSeen);
+        QVERIFY(agreed.ok());
+        QVERIFY(agreed->remoteIce);
+        QCOMPARE(agreed->remoteIce->pwd, std::string("ZZZZZZZZZZZZZZZZZZZZZZ"));
+
+        // ...but an offer without ICE gets an answer without it (RFC 8839 4.2).
+        auto plain = parseSdp(peerOffer());
+        QVERIFY(plain.ok());
+        auto plainAnswer = answerOffer(*plain, bob);
+        QVERIFY(plainAnswer.ok());
+        QVERIFY(!plainAnswer->media.remoteIce);
+        const std::string plainText = formatSdp(plainAnswer->sdp);
+        QVERIFY(plainText.find("ice-") == std::string::npos);
+        QVERIFY(plainText.find("candidate") == std::string::npos);
+    }
+
+    void iceNeedsCredentialsAndCandidates() {
+        // Session-level credentials apply to the stream; no candidate: no ICE.
+        const std::string crypto = "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" + key30() + "\r\n";
+        auto withSession =
+            parseSdp(minimal(crypto + "a=candidate:1 1 UDP 5 192.0.2.1 4000 typ host\r\n",
+                             "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n"));
+        QVERIFY(withSession.ok());
+        QVERIFY(withSession->iceOf(withSession->media.front()));
+        auto noCandidate =
+            parseSdp(minimal(crypto, "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\n"));
+        QVERIFY(noCandidate.ok());
+        QVERIFY(!noCandidate->iceOf(noCandidate->media.front()));
+        auto noPwd = parseSdp(minimal(
+            crypto + "a=ice-ufrag:abcd\r\na=candidate:1 1 UDP 5 192.0.2.1 4000 typ host\r\n"));
+        QVERIFY(noPwd.ok());
+        QVERIFY(!noPwd->iceOf(noPwd->media.front()));
+    }
+
     void holdDirections() {
         LocalMediaOptions holder = local();
         holder.direction = MediaDirection::SendOnly;
@@ -463,6 +537,43 @@ private Q_SLOTS:
             MediaErrc::MalformedSdp);
         row("port too big", replace("m=audio 4000", "m=audio 70000"), MediaErrc::MalformedSdp);
         row("port count", replace("m=audio 4000", "m=audio 4000/2"), MediaErrc::UnsupportedSdp);
+        const std::string host = "a=candidate:1 1 UDP 2015363327 192.0.2.1 4000 typ host\r\n";
+        row("ice-ufrag too short", good + "a=ice-ufrag:abc\r\n", MediaErrc::MalformedSdp);
+        row("ice-ufrag bad character", good + "a=ice-ufrag:ab-cd\r\n", MediaErrc::MalformedSdp);
+        row("ice-pwd too short", good + "a=ice-pwd:0123456789\r\n", MediaErrc::MalformedSdp);
+        row("two ice-ufrag", good + "a=ice-ufrag:abcd\r\na=ice-ufrag:efgh\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate at session level", replace("t=0 0\r\n", "t=0 0\r\n" + host),
+            MediaErrc::MalformedSdp);
+        row("candidate too short", good + "a=candidate:1 1 UDP 5 192.0.2.1 4000\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate component 0", good + "a=candidate:1 0 UDP 5 192.0.2.1 4000 typ host\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate priority 0", good + "a=candidate:1 1 UDP 0 192.0.2.1 4000 typ host\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate priority huge",
+            good + "a=candidate:1 1 UDP 99999999999 192.0.2.1 4000 typ host\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate port", good + "a=candidate:1 1 UDP 5 192.0.2.1 70000 typ host\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate without typ", good + "a=candidate:1 1 UDP 5 192.0.2.1 4000 type host\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate foundation", good + "a=candidate:a-b 1 UDP 5 192.0.2.1 4000 typ host\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate odd extension",
+            good + "a=candidate:1 1 UDP 5 192.0.2.1 4000 typ host raddr\r\n",
+            MediaErrc::MalformedSdp);
+        row("candidate bad rport",
+            good + "a=candidate:1 1 UDP 5 192.0.2.1 4000 typ srflx raddr 10.0.0.1 rport x\r\n",
+            MediaErrc::MalformedSdp);
+        {
+            std::string many = good;
+            for (int i = 0; i < 33; ++i) {
+                many += "a=candidate:" + std::to_string(i + 1) + " 1 UDP 5 192.0.2.1 " +
+                        std::to_string(4000 + i) + " typ host\r\n";
+            }
+            row("33 candidates", many, MediaErrc::MalformedSdp);
+        }
         row("payload type 128", replace("RTP/SAVP 0", "RTP/SAVP 128"), MediaErrc::MalformedSdp);
         row("duplicate payload type", replace("RTP/SAVP 0", "RTP/SAVP 0 0"),
             MediaErrc::MalformedSdp);
