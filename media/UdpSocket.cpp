@@ -195,4 +195,29 @@ MediaResult<std::size_t> UdpSocket::receiveFrom(std::span<std::uint8_t> buffer, 
     return static_cast<std::size_t>(n);
 }
 
+std::string defaultRouteAddress() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return "127.0.0.1";
+    }
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(9);
+    // TEST-NET-2: routed like any internet address, never answered.
+    inet_pton(AF_INET, "198.51.100.1", &to.sin_addr);
+    std::string address = "127.0.0.1";
+    sockaddr_in local{};
+    socklen_t length = sizeof local;
+    if (::connect(fd, reinterpret_cast<const sockaddr *>(&to), sizeof to) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr *>(&local), &length) == 0 &&
+        local.sin_addr.s_addr != htonl(INADDR_ANY)) {
+        char text[INET_ADDRSTRLEN] = {};
+        if (inet_ntop(AF_INET, &local.sin_addr, text, sizeof text) != nullptr) {
+            address = text;
+        }
+    }
+    ::close(fd);
+    return address;
+}
+
 } // namespace napkin::media

@@ -43,6 +43,11 @@ private:
     socklen_t m_length = 0;
 };
 
+/// The local IPv4 address the routing table would send from towards the
+/// internet (a UDP connect() that sends nothing); 127.0.0.1 when there is
+/// no route (a machine without a network).
+[[nodiscard]] std::string defaultRouteAddress();
+
 class UdpSocket {
 public:
     UdpSocket() = default;

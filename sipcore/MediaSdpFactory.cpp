@@ -7,6 +7,7 @@
 #include "media/MediaSession.h"
 #include "media/Sdp.h"
 #include "media/SrtpSession.h"
+#include "media/UdpSocket.h"
 #include "sipcore/SdpExchange.h"
 #include "sipcore/SipLog.h"
 
@@ -21,7 +22,8 @@ namespace {
 class MediaNegotiator final : public SdpNegotiator {
 public:
     explicit MediaNegotiator(const MediaSettings &settings)
-        : m_settings(settings), m_exchange(settings.address, [this] { return localPort(); }),
+        : m_settings(withAddress(settings)), m_auto(settings.address == kAutoAddress),
+          m_exchange(m_settings.address, [this] { return localPort(); }),
           m_context(std::make_unique<QObject>()) {
         m_exchange.setIceSource([this]() -> std::optional<media::IceLocal> {
             if (!m_ice) {
@@ -50,7 +52,8 @@ public:
         }
         m_ready = std::move(ready);
         media::IceSessionConfig config;
-        config.localAddress = m_settings.address;
+        // "auto": host candidates on every interface but loopback.
+        config.localAddress = m_auto ? std::string() : m_settings.address;
         config.servers = m_settings.iceServers;
         config.resolve = m_settings.resolve;
         config.gatherDeadline = m_settings.iceGatherDeadline;
@@ -140,6 +143,15 @@ public:
     void onDtmf(std::function<void(char)> received) override { m_dtmf = std::move(received); }
 
 private:
+    /// `media_address = auto`: the address the default route leaves from,
+    /// decided per call (the laptop may have changed networks).
+    static MediaSettings withAddress(MediaSettings settings) {
+        if (settings.address == kAutoAddress) {
+            settings.address = media::defaultRouteAddress();
+        }
+        return settings;
+    }
+
     /// The peer's offer asks for ICE (or cannot be read: the answer will say why).
     static bool offersIce(std::string_view offer) {
         auto sdp = media::parseSdp(offer);
@@ -269,6 +281,7 @@ private:
     }
 
     MediaSettings m_settings;
+    bool m_auto = false;
     std::shared_ptr<media::IceSession> m_ice; ///< outlives m_session's thread
     bool m_preparing = false;
     bool m_prepared = false;

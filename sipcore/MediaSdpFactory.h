@@ -35,8 +35,12 @@ class AudioSink;
 
 namespace napkin::sip {
 
+/// MediaSettings::address meaning "every interface" (ICE host candidates on
+/// all but loopback; c= and the plain socket on the default route's address).
+inline constexpr const char *kAutoAddress = "auto";
+
 struct MediaSettings {
-    std::string address = "127.0.0.1"; ///< local IP for the RTP socket and c=
+    std::string address = "127.0.0.1"; ///< local IP for the RTP socket and c=, or "auto"
     /// Audio for each call (null, or returning null: silence / discard).
     std::function<std::shared_ptr<media::AudioSource>()> source;
     std::function<std::shared_ptr<media::AudioSink>()> sink;

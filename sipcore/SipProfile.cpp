@@ -7,6 +7,8 @@
 #include "crypto/Mime.h"
 #include "crypto/PrivateKey.h"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <filesystem>
 
@@ -98,10 +100,14 @@ const IniKey<SipProfile> kKeys[] = {
          return {};
      },
      [](const SipProfile &p) -> Value { return std::to_string(p.keepaliveInterval.count()); }},
-    {"sip", "media_address", IniType::Text, "127.0.0.1", "the address put into SDP",
+    {"sip", "media_address", IniType::Text, "127.0.0.1",
+     "the address for media (ICE host candidates, c=): an IP address, or auto for every "
+     "interface (c= then names the one the default route leaves from)",
      [](SipProfile &p, const std::string &v, const std::string &) -> Problem {
-         if (v.empty() || v.find_first_of(" \t\r\n") != std::string::npos) {
-             return "media_address must be an IP address";
+         in6_addr scratch{};
+         if (v != "auto" && inet_pton(AF_INET, v.c_str(), &scratch) != 1 &&
+             inet_pton(AF_INET6, v.c_str(), &scratch) != 1) {
+             return "media_address must be an IP address (such as 192.168.1.20) or auto";
          }
          p.mediaAddress = v;
          return {};

@@ -16,7 +16,8 @@
 //   registration_expiry = 600         ; seconds, 30..86400
 //   keepalive_interval = 25           ; seconds between keep-alive OPTIONS to the
 //                                     ; registrar (NAT), 0..3600; 0: off
-//   media_address = 127.0.0.1         ; the address put into SDP
+//   media_address = 127.0.0.1         ; the address for media (ICE host candidates,
+//                                     ; c=); auto: every interface
 //   [calls]
 //   require_end_to_end = false        ; refuse every call that is not end-to-end
 //   ring_on_failed = false            ; ring with a red verdict instead of rejecting

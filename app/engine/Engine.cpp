@@ -3,6 +3,7 @@
 
 #include "app/engine/Engine.h"
 
+#include "media/UdpSocket.h"
 #include "sipcore/DirectoryCertificates.h"
 #include "sipcore/KeysOnlySdpFactory.h"
 #include "sipcore/SeenDevices.h"
@@ -169,7 +170,10 @@ Result<void, EngineError> Engine::build() {
     }
 
     if (m_config.noAudio) {
-        m_media = std::make_unique<sip::KeysOnlySdpFactory>(m_config.sip.mediaAddress, 40000);
+        const std::string address = m_config.sip.mediaAddress == sip::kAutoAddress
+                                        ? media::defaultRouteAddress()
+                                        : m_config.sip.mediaAddress;
+        m_media = std::make_unique<sip::KeysOnlySdpFactory>(address, 40000);
     } else {
         sip::MediaSettings media = m_config.media;
         media.address = m_config.sip.mediaAddress;

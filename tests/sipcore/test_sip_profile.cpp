@@ -60,6 +60,12 @@ private Q_SLOTS:
                                 << QStringLiteral("30 to 86400");
         QTest::newRow("keep-alive") << QStringLiteral("[sip]\nkeepalive_interval = -1\n")
                                     << QStringLiteral("keepalive_interval must be 0 (off)");
+        QTest::newRow("media address name")
+            << QStringLiteral("[sip]\nmedia_address = phone.example\n")
+            << QStringLiteral("media_address must be an IP address");
+        QTest::newRow("media address garbage")
+            << QStringLiteral("[sip]\nmedia_address = 10.0.0.300\n")
+            << QStringLiteral("media_address must be an IP address");
         QTest::newRow("listen scheme") << QStringLiteral("[sip]\nlisten = http://x\n")
                                        << QStringLiteral("listen must be a sip: URI");
         QTest::newRow("tls without listener")
@@ -88,7 +94,11 @@ private Q_SLOTS:
         p.mediaAddress = "10.0.0.1";
         p.requireEndToEnd = true;
         p.ringOnFailed = true;
-        for (const SipProfile &profile : {p, SipProfile{}}) {
+        SipProfile automatic;
+        automatic.mediaAddress = "auto";
+        SipProfile v6;
+        v6.mediaAddress = "2001:db8::7";
+        for (const SipProfile &profile : {p, SipProfile{}, automatic, v6}) {
             auto text = profile.toIni();
             QVERIFY(text.ok());
             auto back = SipProfile::parse(*text, "/profiles/alice.ini");
