@@ -9,7 +9,9 @@
 #include "app/controllers/ContactsModel.h"
 #include "app/controllers/DevicesModel.h"
 #include "app/controllers/HistoryModel.h"
+#include "app/controllers/IceServerTest.h"
 #include "app/controllers/PhoneController.h"
+#include "app/controllers/TurnPassword.h"
 #include "ui/PlainText.h"
 
 #include <QMessageBox>
@@ -35,7 +37,8 @@ bool isRinging(const Call &call) {
 
 PhoneBinding::PhoneBinding(app::PhoneController &phone, app::AppSettings &settings,
                            MainWindow &window, QObject *parent)
-    : QObject(parent), m_phone(phone), m_settings(settings), m_window(window) {
+    : QObject(parent), m_phone(phone), m_settings(settings), m_window(window),
+      m_turn(new app::TurnPassword(nullptr, this)) {
     app::AccountController *account = phone.account();
     connect(account, &app::AccountController::changed, this, &PhoneBinding::refreshStatus);
 
@@ -279,6 +282,10 @@ SettingsValues PhoneBinding::settingsValues(const app::AppSettings &settings) {
     v.cacheTtlSeconds = settings.cacheTtlSeconds();
     v.dnsServer = settings.dnsServer();
     v.caFile = settings.caFile();
+    v.stunServer = settings.stunServer();
+    v.turnServer = settings.turnServer();
+    v.turnUser = settings.turnUser();
+    v.turnPasswordKnown = !settings.turnPasswordFile().isEmpty();
     v.requireEndToEnd = settings.requireEndToEnd();
     v.rejectFailedCalls = settings.rejectFailedCalls();
     v.keyStorage = settings.keyStorage() == app::AppSettings::KeyStorage::RegenerateEachStart
@@ -294,6 +301,9 @@ QString PhoneBinding::applySettings(app::AppSettings &settings, const SettingsVa
     settings.setCacheTtlSeconds(values.cacheTtlSeconds);
     settings.setDnsServer(values.dnsServer);
     settings.setCaFile(values.caFile);
+    settings.setStunServer(values.stunServer);
+    settings.setTurnServer(values.turnServer);
+    settings.setTurnUser(values.turnUser);
     settings.setRequireEndToEnd(values.requireEndToEnd);
     settings.setRejectFailedCalls(values.rejectFailedCalls);
     // A napkin-cli profile keeps its key file; the dialog only switches between the two
@@ -305,6 +315,45 @@ QString PhoneBinding::applySettings(app::AppSettings &settings, const SettingsVa
                                    : app::AppSettings::KeyStorage::RegenerateEachStart);
     }
     return settings.save();
+}
+
+QString PhoneBinding::turnPasswordProblem(const SettingsValues &values) {
+    if (values.turnServer.isEmpty() || !values.turnPassword.isEmpty() || values.turnPasswordKnown) {
+        return {};
+    }
+    return tr("Enter the password for the TURN server %1.").arg(values.turnServer);
+}
+
+Result<media::IceServers, QString> PhoneBinding::iceServersOf(const SettingsValues &values,
+                                                              const QByteArray &knownTurnPassword) {
+    for (const QString &problem : {app::AppSettings::stunServerProblem(values.stunServer),
+                                   app::AppSettings::turnServerProblem(values.turnServer)}) {
+        if (!problem.isEmpty()) {
+            return fail(problem);
+        }
+    }
+    if (values.stunServer.isEmpty() && values.turnServer.isEmpty()) {
+        return fail(tr("Enter a STUN or TURN server to test."));
+    }
+    media::IceServers servers;
+    if (!values.stunServer.isEmpty()) {
+        servers.stun = media::parseStunServer(values.stunServer.toStdString()).value();
+    }
+    if (!values.turnServer.isEmpty()) {
+        if (values.turnUser.isEmpty()) {
+            return fail(tr("Enter the user name for the TURN server %1.").arg(values.turnServer));
+        }
+        const QByteArray password =
+            values.turnPassword.isEmpty() ? knownTurnPassword : values.turnPassword.toUtf8();
+        if (password.isEmpty()) {
+            return fail(turnPasswordProblem(values));
+        }
+        media::TurnServer turn = media::parseTurnServer(values.turnServer.toStdString()).value();
+        turn.user = values.turnUser.toStdString();
+        turn.password = password.toStdString();
+        servers.turn = std::move(turn);
+    }
+    return servers;
 }
 
 app::AccountSetup PhoneBinding::accountSetup(const AccountSetupValues &values,
@@ -340,7 +389,9 @@ bool PhoneBinding::needsRestart(const SettingsValues &before, const SettingsValu
     // configuration.
     return before.certificateLifetimeDays != after.certificateLifetimeDays ||
            before.cacheTtlSeconds != after.cacheTtlSeconds || before.dnsServer != after.dnsServer ||
-           before.caFile != after.caFile || before.requireEndToEnd != after.requireEndToEnd ||
+           before.caFile != after.caFile || before.stunServer != after.stunServer ||
+           before.turnServer != after.turnServer || before.turnUser != after.turnUser ||
+           before.requireEndToEnd != after.requireEndToEnd ||
            before.rejectFailedCalls != after.rejectFailedCalls ||
            before.keyStorage != after.keyStorage;
 }
@@ -366,6 +417,68 @@ QString PhoneBinding::liveCallNotice() {
               "settings apply once the call has ended, so it is not cut off.");
 }
 
+void PhoneBinding::setTurnPassword(app::TurnPassword *turn) {
+    m_turn = turn;
+}
+
+void PhoneBinding::setIceServerTest(app::IceServerTest *test) {
+    m_iceTest = test;
+}
+
+QByteArray PhoneBinding::knownTurnPassword() const {
+    if (m_turn && m_turn->known()) {
+        return m_turn->value();
+    }
+    if (!m_settings.turnPasswordFile().isEmpty()) {
+        // A napkin-cli profile: the engine reads the same file.
+        if (auto profile = m_settings.accountProfile(); profile) {
+            if (auto servers = profile->iceServers(); servers && servers->turn) {
+                return QByteArray::fromStdString(servers->turn->password);
+            }
+        }
+    }
+    return {};
+}
+
+bool PhoneBinding::applyTurnPassword(const SettingsValues &values) {
+    if (!m_turn) {
+        return false;
+    }
+    QPointer<PhoneBinding> guard(this);
+    const auto report = [guard](const QString &problem) {
+        if (guard && !problem.isEmpty()) {
+            guard->m_window.statusBar()->showMessage(problem, 20000);
+        }
+    };
+    const QByteArray before = m_turn->value();
+    if (values.turnServer.isEmpty()) {
+        if (m_turn->known()) {
+            m_turn->forget(m_settings.address(), report);
+        }
+    } else if (!values.turnPassword.isEmpty()) {
+        m_turn->store(m_settings.address(), values.turnPassword.toUtf8(), report);
+    }
+    m_phone.setTurnPassword(m_turn->value());
+    return m_turn->value() != before;
+}
+
+void PhoneBinding::runIceTest(SettingsDialog *dialog, const SettingsValues &values) {
+    if (!m_iceTest) {
+        return;
+    }
+    auto servers = iceServersOf(values, knownTurnPassword());
+    if (!servers) {
+        dialog->iceTestFinished(false, servers.error());
+        return;
+    }
+    discovery::DnsServer dns;
+    if (auto server = discovery::Profile::parseDnsServer(values.dnsServer); server) {
+        dns = server.value();
+    }
+    dialog->iceTestStarted();
+    m_iceTest->run(servers.value(), dns);
+}
+
 void PhoneBinding::openSettings() {
     if (m_settingsDialog) {
         m_settingsDialog->raise();
@@ -374,15 +487,31 @@ void PhoneBinding::openSettings() {
     }
     auto *dialog = new SettingsDialog(&m_window);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setValues(settingsValues(m_settings));
+    SettingsValues current = settingsValues(m_settings);
+    current.turnPasswordKnown = current.turnPasswordKnown || (m_turn && m_turn->known());
+    dialog->setValues(current);
     dialog->setNotice(hasLiveCall() ? liveCallNotice() : QString());
+    dialog->setIceTestAvailable(m_iceTest != nullptr);
+    if (m_iceTest) {
+        connect(dialog, &SettingsDialog::iceTestRequested, this,
+                [this, dialog](const SettingsValues &values) { runIceTest(dialog, values); });
+        connect(m_iceTest, &app::IceServerTest::finished, dialog, &SettingsDialog::iceTestFinished);
+    }
     dialog->setApply([this](const SettingsValues &values) {
+        // A bad server first, then a missing password (nothing is saved either way).
+        for (const QString &problem : {app::AppSettings::turnServerProblem(values.turnServer),
+                                       turnPasswordProblem(values)}) {
+            if (!problem.isEmpty()) {
+                return problem;
+            }
+        }
         const SettingsValues before = settingsValues(m_settings);
         const QString error = applySettings(m_settings, values);
         if (!error.isEmpty()) {
             return error;
         }
-        if (!needsRestart(before, values)) {
+        const bool turnPasswordChanged = applyTurnPassword(values);
+        if (!needsRestart(before, values) && !turnPasswordChanged) {
             m_window.statusBar()->showMessage(
                 tr("Settings saved. Audio devices apply from the next call."), 15000);
         } else if (hasLiveCall()) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "app/controllers/CallController.h"
+#include "crypto/Result.h"
+#include "media/IceServers.h"
 #include "ui/AccountSetupDialog.h"
 #include "ui/CallPanel.h"
 #include "ui/DevicesPage.h"
@@ -25,7 +27,9 @@ class AccountController;
 class AccountTest;
 class AppSettings;
 class DevicesModel;
+class IceServerTest;
 class PhoneController;
+class TurnPassword;
 struct AccountSetup;
 } // namespace napkin::app
 
@@ -41,6 +45,12 @@ public:
     PhoneBinding(app::PhoneController &phone, app::AppSettings &settings, MainWindow &window,
                  QObject *parent = nullptr);
     ~PhoneBinding() override;
+
+    /// Where the TURN password entered in Settings is kept (the app's keychain
+    /// adapter). Unset: a memory-only one of the binding's own.
+    void setTurnPassword(app::TurnPassword *turn);
+    /// Runs Settings' "Test servers" (hidden when unset).
+    void setIceServerTest(app::IceServerTest *test);
 
     /// Opens the settings dialog (non-modal); settingsSaved() follows a successful save,
     /// and restartWanted() when the account must restart to use the new values.
@@ -64,8 +74,15 @@ public:
     [[nodiscard]] static QList<ContactRow> contactRows(const QAbstractItemModel &model);
     [[nodiscard]] static SettingsValues settingsValues(const app::AppSettings &settings);
     /// Copies the values into the settings and saves; the error in words or empty.
+    /// The TURN password is not among them: see turnPasswordProblem and TurnPassword.
     [[nodiscard]] static QString applySettings(app::AppSettings &settings,
                                                const SettingsValues &values);
+    /// A TURN server with no password typed and none known: the words asking for it.
+    [[nodiscard]] static QString turnPasswordProblem(const SettingsValues &values);
+    /// The servers "Test servers" gathers with: the values entered, the TURN
+    /// password typed or else `knownTurnPassword`; the problem in words.
+    [[nodiscard]] static Result<media::IceServers, QString>
+    iceServersOf(const SettingsValues &values, const QByteArray &knownTurnPassword);
     [[nodiscard]] static app::AccountSetup accountSetup(const AccountSetupValues &values,
                                                         const app::AppSettings &settings);
     /// Runs `test` when the dialog asks and reports its progress and outcome there.
@@ -102,6 +119,11 @@ private:
     [[nodiscard]] app::CallController *ringingCall() const;
     void applyPendingRestart();
     [[nodiscard]] static QString liveCallNotice();
+    /// The TURN password in use: the keychain's, or a napkin-cli profile's file.
+    [[nodiscard]] QByteArray knownTurnPassword() const;
+    /// Keeps (or forgets) the TURN password after a save; whether it changed.
+    bool applyTurnPassword(const SettingsValues &values);
+    void runIceTest(SettingsDialog *dialog, const SettingsValues &values);
 
     app::PhoneController &m_phone;
     app::AppSettings &m_settings;
@@ -110,6 +132,8 @@ private:
     QHash<app::CallController *, QPointer<IncomingCallDialog>> m_dialogs;
     QList<QPointer<app::CallController>> m_ringing;
     QPointer<SettingsDialog> m_settingsDialog;
+    QPointer<app::TurnPassword> m_turn;
+    QPointer<app::IceServerTest> m_iceTest;
     bool m_restartPending = false;
 };
 

@@ -42,6 +42,10 @@ SettingsDialog::SettingsDialog(QWidget *parent)
         picker->open();
     });
 
+    connect(m_ui->iceTestButton, &QPushButton::clicked, this,
+            [this] { Q_EMIT iceTestRequested(values()); });
+    setIceTestAvailable(false);
+
     fillAudioDevices();
     auto *media = new QMediaDevices(this);
     connect(media, &QMediaDevices::audioInputsChanged, this, &SettingsDialog::fillAudioDevices);
@@ -130,6 +134,15 @@ void SettingsDialog::setValues(const SettingsValues &values) {
     m_ui->ttlSpin->setValue(values.cacheTtlSeconds);
     m_ui->dnsEdit->setText(values.dnsServer);
     m_ui->caEdit->setText(values.caFile);
+    m_ui->stunEdit->setText(values.stunServer);
+    m_ui->turnEdit->setText(values.turnServer);
+    m_ui->turnUserEdit->setText(values.turnUser);
+    // A stored password is never shown; typing replaces it.
+    m_ui->turnPasswordEdit->setText(values.turnPassword);
+    m_turnPasswordKnown = values.turnPasswordKnown;
+    m_ui->turnPasswordEdit->setPlaceholderText(values.turnPasswordKnown
+                                                   ? tr("Stored (type to replace it)")
+                                                   : tr("The TURN server's password"));
     m_ui->requireE2eCheck->setChecked(values.requireEndToEnd);
     m_ui->rejectFailedCheck->setChecked(values.rejectFailedCalls);
     m_ui->keyStorageCombo->setCurrentIndex(
@@ -144,6 +157,11 @@ SettingsValues SettingsDialog::values() const {
     v.cacheTtlSeconds = m_ui->ttlSpin->value();
     v.dnsServer = m_ui->dnsEdit->text().trimmed();
     v.caFile = m_ui->caEdit->text().trimmed();
+    v.stunServer = m_ui->stunEdit->text().trimmed();
+    v.turnServer = m_ui->turnEdit->text().trimmed();
+    v.turnUser = m_ui->turnUserEdit->text().trimmed();
+    v.turnPassword = m_ui->turnPasswordEdit->text(); // spaces may belong to it
+    v.turnPasswordKnown = m_turnPasswordKnown;
     v.requireEndToEnd = m_ui->requireE2eCheck->isChecked();
     v.rejectFailedCalls = m_ui->rejectFailedCheck->isChecked();
     v.keyStorage = m_ui->keyStorageCombo->currentIndex() == 0
@@ -168,6 +186,28 @@ QString SettingsDialog::notice() const {
 
 void SettingsDialog::showSection(int index) {
     m_ui->tabs->setCurrentIndex(index);
+}
+
+void SettingsDialog::setIceTestAvailable(bool available) {
+    m_ui->iceTestButton->setVisible(available);
+    m_ui->iceTestLabel->setVisible(available);
+}
+
+void SettingsDialog::iceTestStarted() {
+    m_ui->iceTestButton->setEnabled(false);
+    m_ui->iceTestLabel->setStyleSheet(QString());
+    m_ui->iceTestLabel->setText(tr("Testing the servers..."));
+}
+
+void SettingsDialog::iceTestFinished(bool ok, const QString &message) {
+    m_ui->iceTestButton->setEnabled(true);
+    m_ui->iceTestLabel->setStyleSheet(ok ? QString()
+                                         : QStringLiteral("color: #b01c1c; font-weight: bold;"));
+    m_ui->iceTestLabel->setText(message);
+}
+
+QString SettingsDialog::iceTestText() const {
+    return m_ui->iceTestLabel->text();
 }
 
 void SettingsDialog::accept() {

@@ -26,13 +26,22 @@ struct SettingsValues {
     int cacheTtlSeconds = 0;
     QString dnsServer;
     QString caFile;
+    QString stunServer; ///< "HOST[:PORT]"; empty: none
+    QString turnServer; ///< "turn:..." or "turns:..."; empty: none
+    QString turnUser;
+    /// What was typed into the password field; empty: keep the password
+    /// already known (the dialog never shows a stored one).
+    QString turnPassword;
+    /// A TURN password is known already (keychain or the profile's file).
+    bool turnPasswordKnown = false;
     bool requireEndToEnd = false;
     bool rejectFailedCalls = true;
     KeyStorage keyStorage = KeyStorage::Keychain;
 };
 
 /// Audio devices (with a test tone and a level meter), certificate lifetime, cache TTL,
-/// DNS server, extra CA file, call policies and key storage.
+/// DNS server, extra CA file, STUN and TURN servers (with a test), call policies and key
+/// storage.
 class SettingsDialog : public QDialog {
     Q_OBJECT
 public:
@@ -54,6 +63,18 @@ public:
     /// Selects a tab by index (0 audio, 1 security, 2 network).
     void showSection(int index);
 
+    /// Shows or hides "Test servers" and its result (hidden unless PhoneBinding has an
+    /// IceServerTest to run).
+    void setIceTestAvailable(bool available);
+    /// The STUN/TURN test runs (the button waits) or ended with `message`.
+    void iceTestStarted();
+    void iceTestFinished(bool ok, const QString &message);
+    [[nodiscard]] QString iceTestText() const;
+
+Q_SIGNALS:
+    /// "Test servers" was pressed; the values are those entered, not saved.
+    void iceTestRequested(const napkin::ui::SettingsValues &values);
+
 public Q_SLOTS:
     void accept() override;
 
@@ -64,6 +85,7 @@ private:
     std::unique_ptr<::Ui::SettingsDialog> m_ui;
     AudioCheck *m_audio = nullptr;
     Apply m_apply;
+    bool m_turnPasswordKnown = false;
 };
 
 } // namespace napkin::ui

@@ -70,9 +70,18 @@ Certificate service (draft-jennings-sipping-certs)
       Removes a device from the service / accepts it as known (locally).
   PROFILE is the account's INI file, shared with the app: [account] aor,
   password or password_file, username, extra_realms; [network] dns_server,
-  ca_file, allow_private_services, max_fetches_per_domain_per_minute;
+  ca_file, allow_private_services, max_fetches_per_domain_per_minute,
+  stun_server, turn_server, turn_user, turn_password_file;
   [certificates] lifetime_days or lifetime_hours, cache_ttl, key_storage
   (file|none), state_dir. --verbose shows the engine's log.
+  ICE's servers for calls ([network]): stun_server = HOST[:PORT] (port
+  3478); turn_server = turn:HOST[:PORT][?transport=udp|tcp] (default udp,
+  3478) or turns:HOST[:PORT] (TLS, 5349), with turn_user (required with
+  turn_server) and turn_password_file (its first line is the password,
+  relative to the profile's directory). HOST is a DNS name, resolved through
+  dns_server, or an IPv4 address. The desktop app may keep the TURN password
+  in its keychain instead; the agent then stops with a profile error
+  (local-failure) naming turn_password_file.
 
 Secure calls (a headless device)
   agent --config PROFILE [--auto-answer [--answer-delay MS]]

@@ -5,6 +5,7 @@
 
 #include "crypto/Certificate.h"
 #include "crypto/NameMatch.h"
+#include "media/IceServers.h"
 
 #include <QDir>
 #include <QFile>
@@ -13,6 +14,8 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QStandardPaths>
+
+#include <algorithm>
 
 namespace napkin::app {
 
@@ -68,6 +71,15 @@ void AppSettings::setDnsServer(const QString &value) {
 }
 void AppSettings::setCaFile(const QString &value) {
     set(m_caFile, value.trimmed());
+}
+void AppSettings::setStunServer(const QString &value) {
+    set(m_stunServer, value.trimmed());
+}
+void AppSettings::setTurnServer(const QString &value) {
+    set(m_turnServer, value.trimmed());
+}
+void AppSettings::setTurnUser(const QString &value) {
+    set(m_turnUser, value.trimmed());
 }
 void AppSettings::setRequireEndToEnd(bool value) {
     set(m_requireEndToEnd, value);
@@ -162,6 +174,13 @@ QString AppSettings::adopt(const discovery::Profile &profile, const sip::SipProf
         }
     }
     m_caFile = profile.caFile;
+    m_stunServer = profile.stunServer
+                       ? QString::fromStdString(media::formatStunServer(*profile.stunServer))
+                       : QString();
+    m_turnServer = profile.turnServer
+                       ? QString::fromStdString(media::formatTurnServer(*profile.turnServer))
+                       : QString();
+    m_turnUser = profile.turnUser;
     m_requireEndToEnd = sipProfile.requireEndToEnd;
     m_rejectFailed = !sipProfile.ringOnFailed;
     switch (profile.keyStorage) {
@@ -215,6 +234,24 @@ QString AppSettings::validate() const {
     if (const QString problem = dnsServerProblem(m_dnsServer); !problem.isEmpty()) {
         return problem;
     }
+    if (const QString problem = stunServerProblem(m_stunServer); !problem.isEmpty()) {
+        return problem;
+    }
+    if (const QString problem = turnServerProblem(m_turnServer); !problem.isEmpty()) {
+        return problem;
+    }
+    if (!m_turnServer.isEmpty() && m_turnUser.isEmpty()) {
+        return tr("Enter the user name for the TURN server %1.").arg(m_turnServer);
+    }
+    if (m_turnServer.isEmpty() && !m_turnUser.isEmpty()) {
+        return tr("A TURN user name needs a TURN server: enter the server, or clear the user "
+                  "name.");
+    }
+    if (m_turnUser.toUtf8().size() > 512 ||
+        std::any_of(m_turnUser.cbegin(), m_turnUser.cend(),
+                    [](QChar c) { return c.category() == QChar::Other_Control; })) {
+        return tr("The TURN user name must be at most 512 bytes, without control characters.");
+    }
     if (!m_caFile.isEmpty()) {
         if (!QFileInfo(m_caFile).isReadable()) {
             return tr("The extra CA file %1 cannot be read.").arg(m_caFile);
@@ -251,6 +288,47 @@ QString AppSettings::dnsServerProblem(const QString &text) {
     return tr("The DNS server \"%1\" is not an IPv4 address such as 192.0.2.53.").arg(text);
 }
 
+namespace {
+
+/// The parser's reason without the profile key it starts with
+/// ("turn_server: the port ..." -> "the port ...").
+QString reasonOf(const std::string &message, const char *key) {
+    QString reason = QString::fromStdString(message);
+    const QString prefix = QLatin1String(key);
+    if (reason.startsWith(prefix + QStringLiteral(": "))) {
+        reason = reason.mid(prefix.size() + 2);
+    } else if (reason.startsWith(prefix + QLatin1Char(' '))) {
+        reason = QStringLiteral("it ") + reason.mid(prefix.size() + 1);
+    }
+    return reason;
+}
+
+} // namespace
+
+QString AppSettings::stunServerProblem(const QString &text) {
+    if (text.isEmpty()) {
+        return {};
+    }
+    auto server = media::parseStunServer(text.toStdString());
+    if (server) {
+        return {};
+    }
+    return tr("The STUN server \"%1\" cannot be used: %2.")
+        .arg(text, reasonOf(server.error().message, "stun_server"));
+}
+
+QString AppSettings::turnServerProblem(const QString &text) {
+    if (text.isEmpty()) {
+        return {};
+    }
+    auto server = media::parseTurnServer(text.toStdString());
+    if (server) {
+        return {};
+    }
+    return tr("The TURN server \"%1\" cannot be used: %2.")
+        .arg(text, reasonOf(server.error().message, "turn_server"));
+}
+
 std::pair<discovery::Profile, sip::SipProfile> AppSettings::profiles() const {
     discovery::Profile p = m_loaded.value_or(discovery::Profile{});
     p.path = m_profilePath;
@@ -272,6 +350,21 @@ std::pair<discovery::Profile, sip::SipProfile> AppSettings::profiles() const {
         p.dnsPort = dns->port;
     }
     p.caFile = m_caFile.isEmpty() ? QString() : QFileInfo(m_caFile).absoluteFilePath();
+    p.stunServer.reset();
+    if (auto stun = media::parseStunServer(m_stunServer.toStdString());
+        stun && !m_stunServer.isEmpty()) {
+        p.stunServer = std::move(stun).value();
+    }
+    p.turnServer.reset();
+    if (auto turn = media::parseTurnServer(m_turnServer.toStdString());
+        turn && !m_turnServer.isEmpty()) {
+        p.turnServer = std::move(turn).value();
+    }
+    p.turnUser = m_turnUser;
+    if (!p.turnServer) {
+        // A napkin-cli profile's password file goes with its server.
+        p.turnPasswordFile.clear();
+    }
     p.certificateLifetime = std::chrono::hours(24 * m_lifetimeDays);
     p.cacheTtl = std::chrono::seconds(m_cacheTtl);
     switch (m_keyStorage) {

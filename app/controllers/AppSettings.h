@@ -39,6 +39,9 @@ class AppSettings : public QObject {
     Q_PROPERTY(int cacheTtlSeconds READ cacheTtlSeconds WRITE setCacheTtlSeconds NOTIFY changed)
     Q_PROPERTY(QString dnsServer READ dnsServer WRITE setDnsServer NOTIFY changed)
     Q_PROPERTY(QString caFile READ caFile WRITE setCaFile NOTIFY changed)
+    Q_PROPERTY(QString stunServer READ stunServer WRITE setStunServer NOTIFY changed)
+    Q_PROPERTY(QString turnServer READ turnServer WRITE setTurnServer NOTIFY changed)
+    Q_PROPERTY(QString turnUser READ turnUser WRITE setTurnUser NOTIFY changed)
     Q_PROPERTY(bool requireEndToEnd READ requireEndToEnd WRITE setRequireEndToEnd NOTIFY changed)
     Q_PROPERTY(
         bool rejectFailedCalls READ rejectFailedCalls WRITE setRejectFailedCalls NOTIFY changed)
@@ -74,6 +77,11 @@ public:
     [[nodiscard]] QString validate() const;
     /// What is wrong with a DNS server "IP" or "IP:port", in words (empty: fine).
     [[nodiscard]] static QString dnsServerProblem(const QString &text);
+    /// What is wrong with a STUN server "HOST[:PORT]", in words (empty: fine).
+    [[nodiscard]] static QString stunServerProblem(const QString &text);
+    /// What is wrong with a TURN server "turn:HOST[:PORT][?transport=udp|tcp]"
+    /// or "turns:HOST[:PORT]", in words (empty: fine).
+    [[nodiscard]] static QString turnServerProblem(const QString &text);
 
     [[nodiscard]] bool configured() const { return m_configured; }
     [[nodiscard]] QString address() const { return m_address; }
@@ -84,6 +92,17 @@ public:
     [[nodiscard]] int cacheTtlSeconds() const { return m_cacheTtl; }
     [[nodiscard]] QString dnsServer() const { return m_dnsServer; }
     [[nodiscard]] QString caFile() const { return m_caFile; }
+    /// ICE's servers as the profile writes them ([network] stun_server,
+    /// turn_server, turn_user); empty: none. The TURN password is never here:
+    /// it lives in the keychain (TurnPassword) or a napkin-cli profile's file.
+    [[nodiscard]] QString stunServer() const { return m_stunServer; }
+    [[nodiscard]] QString turnServer() const { return m_turnServer; }
+    [[nodiscard]] QString turnUser() const { return m_turnUser; }
+    /// [network] turn_password_file of the loaded profile (napkin-cli
+    /// profiles); empty: the TURN password is in the keychain.
+    [[nodiscard]] QString turnPasswordFile() const {
+        return m_loaded ? m_loaded->turnPasswordFile : QString();
+    }
     /// [network] allow_private_services of the loaded profile (no switch in
     /// Settings yet: a LAN deployment sets it in the profile file).
     [[nodiscard]] bool allowPrivateServices() const {
@@ -104,6 +123,9 @@ public:
     void setCacheTtlSeconds(int value);
     void setDnsServer(const QString &value);
     void setCaFile(const QString &value);
+    void setStunServer(const QString &value);
+    void setTurnServer(const QString &value);
+    void setTurnUser(const QString &value);
     void setRequireEndToEnd(bool value);
     void setRejectFailedCalls(bool value);
     void setKeyStorage(KeyStorage value);
@@ -155,6 +177,9 @@ private:
     int m_cacheTtl = 300;
     QString m_dnsServer;
     QString m_caFile;
+    QString m_stunServer;
+    QString m_turnServer;
+    QString m_turnUser;
     bool m_requireEndToEnd = false;
     bool m_rejectFailed = true;
     KeyStorage m_keyStorage = KeyStorage::Keychain;

@@ -76,6 +76,10 @@ QString KeychainSecretStore::passwordKey(const QString &aor) {
     return QStringLiteral("password %1").arg(aor.trimmed());
 }
 
+QString KeychainSecretStore::turnPasswordKey(const QString &aor) {
+    return QStringLiteral("turn-password %1").arg(aor.trimmed());
+}
+
 void KeychainSecretStore::readPassword(const QString &aor, ReadCallback done) {
     readSecret(passwordKey(aor), std::move(done));
 }
@@ -87,6 +91,19 @@ void KeychainSecretStore::writePassword(const QString &aor, const QByteArray &pa
 
 void KeychainSecretStore::deletePassword(const QString &aor, DoneCallback done) {
     deleteSecret(passwordKey(aor), std::move(done));
+}
+
+void KeychainSecretStore::readTurnPassword(const QString &aor, ReadCallback done) {
+    readSecret(turnPasswordKey(aor), std::move(done));
+}
+
+void KeychainSecretStore::writeTurnPassword(const QString &aor, const QByteArray &password,
+                                            DoneCallback done) {
+    writeSecret(turnPasswordKey(aor), password, std::move(done));
+}
+
+void KeychainSecretStore::deleteTurnPassword(const QString &aor, DoneCallback done) {
+    deleteSecret(turnPasswordKey(aor), std::move(done));
 }
 
 SecretError KeychainSecretStore::errorOf(const QKeychain::Job &job) {

@@ -41,6 +41,14 @@ public:
     void readPassword(const QString &aor, ReadCallback done) override;
     void writePassword(const QString &aor, const QByteArray &password, DoneCallback done) override;
     void deletePassword(const QString &aor, DoneCallback done) override;
+    void readTurnPassword(const QString &aor, ReadCallback done) override;
+    void writeTurnPassword(const QString &aor, const QByteArray &password,
+                           DoneCallback done) override;
+    void deleteTurnPassword(const QString &aor, DoneCallback done) override;
+
+    /// The entry keys: "password <aor>" and "turn-password <aor>".
+    [[nodiscard]] static QString passwordKey(const QString &aor);
+    [[nodiscard]] static QString turnPasswordKey(const QString &aor);
 
     /// Entries under any key (KeychainKeyStore keeps the device identity here).
     void readSecret(const QString &key, ReadCallback done);
@@ -50,7 +58,6 @@ public:
     [[nodiscard]] QString service() const { return m_service; }
 
 private:
-    [[nodiscard]] static QString passwordKey(const QString &aor);
     [[nodiscard]] SecretError errorOf(const QKeychain::Job &job);
     void failLater(DoneCallback done);
     void failLater(ReadCallback done);

@@ -50,6 +50,10 @@ void PhoneController::setPassword(const QByteArray &password) {
     m_password = password;
 }
 
+void PhoneController::setTurnPassword(const QByteArray &password) {
+    m_turnPassword = password;
+}
+
 void PhoneController::setKeyStoreFactory(KeyStoreFactory factory) {
     m_keyStores = std::move(factory);
 }
@@ -81,7 +85,19 @@ Result<void, QString> PhoneController::start() {
     config.profile = profile.value();
     config.sip = sip.value();
     config.password = m_password;
+    config.turnPassword = m_turnPassword;
     config.noAudio = m_noAudio;
+    QString turnProblem;
+    if (config.profile.turnServer && config.profile.turnPasswordFile.isEmpty() &&
+        m_turnPassword.isEmpty() && !m_noAudio) {
+        // The engine refuses TURN without a password; the app still phones,
+        // through STUN (and direct paths) only.
+        turnProblem = tr("No password is known for the TURN server %1 (none in the keychain): "
+                         "calls go without the relay. Enter it in Settings, Network.")
+                          .arg(m_settings.turnServer());
+        config.profile.turnServer.reset();
+        config.profile.turnUser.clear();
+    }
     config.media.source = m_source;
     config.media.sink = m_sink;
     if (m_keyStores) {
@@ -105,6 +121,9 @@ Result<void, QString> PhoneController::start() {
     connect(e, &engine::Engine::shutdownFinished, this, &PhoneController::engineStopped);
     for (const QString &warning : e->startupWarnings()) {
         Q_EMIT problem(warning);
+    }
+    if (!turnProblem.isEmpty()) {
+        Q_EMIT problem(turnProblem);
     }
     m_account->attach(e);
     m_devices->setEngine(e);

@@ -56,6 +56,10 @@ public:
 
     /// The SIP password (never logged); used at the next start().
     void setPassword(const QByteArray &password);
+    /// The TURN server's password from the keychain (never logged); used at
+    /// the next start() when the profile has no turn_password_file. Without
+    /// either, calls go without the TURN relay and problem() says why.
+    void setTurnPassword(const QByteArray &password);
     /// Where the device key is kept (the keychain adapter, or a MemoryKeyStore
     /// for "regenerate at every start"); called at every start(). Unset: the
     /// profile's key_storage (file | none).
@@ -103,6 +107,7 @@ private:
 
     AppSettings &m_settings;
     QByteArray m_password;
+    QByteArray m_turnPassword;
     KeyStoreFactory m_keyStores;
     SourceFactory m_source;
     SinkFactory m_sink;

@@ -31,7 +31,8 @@ struct SecretError {
 
 template <typename T> using SecretResult = napkin::Result<T, SecretError>;
 
-/// Asynchronous password storage, one entry per address of record. Callbacks
+/// Asynchronous password storage: per address of record, one entry for the
+/// SIP password and one for the TURN server's password. Callbacks
 /// always run later, from the event loop of the calling thread (never inside
 /// the call that started them); no nested event loop is ever started.
 class SecretStore {
@@ -52,6 +53,13 @@ public:
                                DoneCallback done) = 0;
     /// Deleting an entry that does not exist succeeds.
     virtual void deletePassword(const QString &aor, DoneCallback done) = 0;
+
+    /// The password of the account's TURN server ([network] turn_server),
+    /// kept apart from the SIP password; the same rules.
+    virtual void readTurnPassword(const QString &aor, ReadCallback done) = 0;
+    virtual void writeTurnPassword(const QString &aor, const QByteArray &password,
+                                   DoneCallback done) = 0;
+    virtual void deleteTurnPassword(const QString &aor, DoneCallback done) = 0;
 };
 
 } // namespace napkin::app

@@ -6,10 +6,13 @@
 #include "app/controllers/AccountController.h"
 #include "app/controllers/AccountTest.h"
 #include "app/controllers/AppSettings.h"
+#include "app/controllers/IceServerTest.h"
 #include "app/controllers/KeychainKeyStore.h"
 #include "app/controllers/KeychainSecretStore.h"
 #include "app/controllers/PhoneController.h"
+#include "app/controllers/TurnPassword.h"
 #include "media/DeviceAudio.h"
+#include "media/IceSession.h"
 #include "sipcore/discovery/KeyStore.h"
 #include "ui/AccountSetupDialog.h"
 #include "ui/MainWindow.h"
@@ -62,9 +65,13 @@ QString DesktopApp::start() {
     }
 
     m_secrets = std::make_unique<app::KeychainSecretStore>();
+    m_turn = std::make_unique<app::TurnPassword>(m_secrets.get());
+    m_iceTest = std::make_unique<app::IceServerTest>(&media::probeIceServers);
     m_phone = std::make_unique<app::PhoneController>(*m_settings);
     m_window = std::make_unique<ui::MainWindow>();
     m_binding = std::make_unique<ui::PhoneBinding>(*m_phone, *m_settings, *m_window);
+    m_binding->setTurnPassword(m_turn.get());
+    m_binding->setIceServerTest(m_iceTest.get());
     app::AppSettings *settings = m_settings.get();
     m_window->useLayoutStore({[settings](const QString &key) { return settings->appValue(key); },
                               [settings](const QString &key, const QVariant &value) {
@@ -268,7 +275,24 @@ void DesktopApp::startPhone(const QByteArray &password) {
         return;
     }
     m_password = password;
+    if (!m_turnPasswordAsked && !m_settings->turnServer().isEmpty() &&
+        m_settings->turnPasswordFile().isEmpty()) {
+        // Once per run: afterwards Settings keeps m_turn up to date.
+        m_turnPasswordAsked = true;
+        QPointer<DesktopApp> guard(this);
+        m_turn->load(m_settings->address(), [guard, password](const QString &problem) {
+            if (!guard) {
+                return;
+            }
+            if (!problem.isEmpty()) {
+                guard->m_window->statusBar()->showMessage(problem, 20000);
+            }
+            guard->startPhone(password);
+        });
+        return;
+    }
     m_phone->setPassword(password);
+    m_phone->setTurnPassword(m_turn->value());
     configureKeyStore();
     configureAudio();
     if (auto started = m_phone->start(); !started) {

@@ -4,8 +4,8 @@
 #pragma once
 
 // The composition root of the desktop app: the profile (AppSettings), the keychain
-// (SecretStore) for the password and the device key, the PhoneController with its engine,
-// and the MainWindow wired by PhoneBinding. Startup is asynchronous (keychain reads,
+// (SecretStore) for the password, the TURN password and the device key, the PhoneController with
+// its engine, and the MainWindow wired by PhoneBinding. Startup is asynchronous (keychain reads,
 // first-run setup, password prompt); nothing here runs a nested event loop.
 
 #include <QList>
@@ -19,8 +19,10 @@
 namespace napkin::app {
 class AccountTest;
 class AppSettings;
+class IceServerTest;
 class KeychainSecretStore;
 class PhoneController;
+class TurnPassword;
 } // namespace napkin::app
 
 namespace napkin::media {
@@ -80,12 +82,15 @@ private:
     int m_exitCode = 1;
     std::unique_ptr<app::AppSettings> m_settings;
     std::unique_ptr<app::KeychainSecretStore> m_secrets;
+    std::unique_ptr<app::TurnPassword> m_turn; ///< the TURN password (keychain)
+    std::unique_ptr<app::IceServerTest> m_iceTest;
     std::unique_ptr<app::PhoneController> m_phone;
     std::unique_ptr<ui::MainWindow> m_window;
     std::unique_ptr<ui::PhoneBinding> m_binding;
     std::unique_ptr<app::AccountTest> m_accountTest;
     std::shared_ptr<media::DeviceAudio> m_audio;
-    QByteArray m_password; ///< kept in memory for restarts; never logged
+    QByteArray m_password;            ///< kept in memory for restarts; never logged
+    bool m_turnPasswordAsked = false; ///< the keychain was asked for the TURN password
     bool m_restartPending = false;
     bool m_quitting = false;
     bool m_quitEmitted = false;

@@ -11,6 +11,7 @@
 #include "sipcore/discovery/CertificateDirectory.h"
 #include "sipcore/discovery/CertificateSet.h"
 #include "sipcore/discovery/DeviceWatch.h"
+#include "sipcore/discovery/DnsQuery.h"
 #include "sipcore/discovery/Enroller.h"
 #include "sipcore/discovery/KnownDevices.h"
 #include "sipcore/discovery/ServiceClient.h"
@@ -133,6 +134,16 @@ Result<void, EngineError> Engine::build() {
         }
         m_password = std::move(password).value();
     }
+    // Checked before anything is created on disk: a missing TURN password
+    // stops napkin-cli at once with words.
+    media::IceServers ice;
+    if (!m_config.noAudio) {
+        auto servers = iceSettings();
+        if (!servers) {
+            return fail(std::move(servers).error());
+        }
+        ice = std::move(servers).value();
+    }
     auto instance = profile.instanceUrn();
     if (!instance) {
         return fail(profileError(instance.error()));
@@ -177,6 +188,14 @@ Result<void, EngineError> Engine::build() {
     } else {
         sip::MediaSettings media = m_config.media;
         media.address = m_config.sip.mediaAddress;
+        if (ice.stun || ice.turn) {
+            media.iceServers = std::move(ice);
+        }
+        if (!media.resolve) {
+            media.resolve = [dns = profile.dnsSettings()](const std::string &host) {
+                return discovery::resolveIpv4(dns, host);
+            };
+        }
         m_media = std::make_unique<sip::MediaSdpFactory>(std::move(media));
     }
 
@@ -236,6 +255,26 @@ Result<void, EngineError> Engine::build() {
 
     m_watch = std::make_unique<discovery::DeviceWatch>(*m_directory, *m_known, profile.aor);
     return {};
+}
+
+Result<media::IceServers, EngineError> Engine::iceSettings() const {
+    const discovery::Profile &profile = m_config.profile;
+    auto servers = profile.iceServers(m_config.turnPassword.isEmpty()
+                                          ? std::nullopt
+                                          : std::optional<QByteArray>(m_config.turnPassword));
+    if (!servers) {
+        return fail(profileError(servers.error()));
+    }
+    // Where ICE goes, never with the TURN credentials.
+    if (servers->stun) {
+        qCInfo(lcEngine).noquote()
+            << "ice: STUN server" << text(media::formatStunServer(*servers->stun));
+    }
+    if (servers->turn) {
+        qCInfo(lcEngine).noquote()
+            << "ice: TURN server" << text(media::formatTurnServer(*servers->turn));
+    }
+    return std::move(servers).value();
 }
 
 void Engine::wire() {

@@ -62,6 +62,10 @@ struct EngineConfig {
     sip::SipProfile sip;        ///< [sip] [calls]
     /// Never logged. Empty: the profile's password or password_file.
     QByteArray password;
+    /// The TURN password (the desktop app's keychain). Never logged. Empty:
+    /// the first line of the profile's turn_password_file; with neither, a
+    /// profile naming a turn_server is an error (stage Profile) unless noAudio.
+    QByteArray turnPassword;
     /// Keys-only SDP (no media engine): tests and `--no-audio`.
     bool noAudio = false;
     /// A protected peer (known to use end-to-end security) reachable only in
@@ -69,6 +73,9 @@ struct EngineConfig {
     sip::PolicySettings::PlainToProtected plainToProtected =
         sip::PolicySettings::PlainToProtected::Refuse;
     /// Audio source/sink factories; `address` is replaced by sip.mediaAddress.
+    /// `iceServers` is replaced by the profile's stun_server/turn_server when
+    /// it names either; a null `resolve` becomes the profile's DNS server's
+    /// A records (discovery::resolveIpv4).
     sip::MediaSettings media;
     /// Null: from profile.keyStorage (file: the state directory; none: memory).
     /// `keychain` needs one supplied here.
@@ -234,6 +241,8 @@ Q_SIGNALS:
 private:
     explicit Engine(EngineConfig config);
     [[nodiscard]] Result<void, EngineError> build();
+    /// The profile's STUN/TURN servers with the TURN password filled in.
+    [[nodiscard]] Result<media::IceServers, EngineError> iceSettings() const;
     void wire();
     void adoptEnrolledIdentity();
     void withdrawIdentity(const QString &fingerprint, discovery::Enroller::Loss why);

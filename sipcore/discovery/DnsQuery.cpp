@@ -3,6 +3,8 @@
 
 #include "sipcore/discovery/DnsQuery.h"
 
+#include "sipcore/discovery/DiscoveryLog.h"
+
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
@@ -164,6 +166,29 @@ DnsAnswer queryDns(const DnsServer &server, const QString &name, DnsRecordType t
         }
     }
     return parseDnsReply(reply.data(), std::min(n, static_cast<int>(reply.size())), type);
+}
+
+std::vector<std::string> resolveIpv4(const DnsServer &server, const std::string &host) {
+    in_addr literal{};
+    if (inet_pton(AF_INET, host.c_str(), &literal) == 1) {
+        return {host};
+    }
+    const DnsAnswer answer = queryDns(server, QString::fromStdString(host), DnsRecordType::A);
+    std::vector<std::string> addresses;
+    for (const QHostAddress &address : answer.addresses) {
+        if (address.protocol() == QAbstractSocket::IPv4Protocol) {
+            addresses.push_back(address.toString().toStdString());
+        }
+    }
+    if (addresses.empty()) {
+        const QString why = answer.status == DnsAnswer::Status::Failure
+                                ? QStringLiteral(": ") + answer.failure
+                                : QString();
+        qCInfo(lcDiscovery).noquote()
+            << QStringLiteral("dns: no IPv4 address for the ICE server %1%2")
+                   .arg(QString::fromStdString(host), why);
+    }
+    return addresses;
 }
 
 } // namespace napkin::discovery

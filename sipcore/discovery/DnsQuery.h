@@ -15,6 +15,7 @@
 #include <QString>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace napkin::discovery {
@@ -45,6 +46,13 @@ struct DnsAnswer {
 
 /// Asks `server` for records of `type` at `name` (no search list applied).
 [[nodiscard]] DnsAnswer queryDns(const DnsServer &server, const QString &name, DnsRecordType type);
+
+/// A STUN or TURN server's host as IPv4 literals, for ICE
+/// (media::IceSessionConfig::resolve): a literal IPv4 address as it is,
+/// otherwise the A records `server` answers; empty when the name has none or
+/// the question failed (the failure is logged). Blocking; any thread.
+[[nodiscard]] std::vector<std::string> resolveIpv4(const DnsServer &server,
+                                                   const std::string &host);
 
 /// Parses a DNS reply message (exposed for tests and fuzzing): the answer
 /// section's records of `type`; Failure with a reason when it is malformed.

@@ -176,6 +176,72 @@ Problem readKeyStorage(Profile &p, const std::string &v, const std::string &) {
     return "key_storage must be file, none or keychain";
 }
 
+Problem readStunServer(Profile &p, const std::string &v, const std::string &) {
+    p.stunServer.reset();
+    if (v.empty()) {
+        return {};
+    }
+    auto server = media::parseStunServer(v);
+    if (!server) {
+        return server.error().message;
+    }
+    p.stunServer = std::move(server).value();
+    return {};
+}
+
+Problem readTurnServer(Profile &p, const std::string &v, const std::string &) {
+    p.turnServer.reset();
+    if (v.empty()) {
+        return {};
+    }
+    auto server = media::parseTurnServer(v);
+    if (!server) {
+        return server.error().message;
+    }
+    p.turnServer = std::move(server).value();
+    return {};
+}
+
+/// The TURN user name goes into STUN's USERNAME attribute (RFC 8489: at
+/// most 513 bytes of UTF-8).
+Problem readTurnUser(Profile &p, const std::string &v, const std::string &) {
+    if (v.size() > 512) {
+        return "turn_user is longer than 512 bytes";
+    }
+    for (const char c : v) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            return "turn_user must not contain control characters";
+        }
+    }
+    p.turnUser = qs(v);
+    return {};
+}
+
+/// The first line of `file` (a password file named by `key`), without its
+/// line break; an error naming the file when it is unreadable or empty.
+DiscoveryResult<QByteArray> readFirstLine(const QString &profilePath, const QString &fileName,
+                                          const QString &key) {
+    QFile file(fileName);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return fail(profileError(
+            profilePath, 0,
+            QStringLiteral("cannot read %1 %2 (%3)").arg(key, fileName, file.errorString())));
+    }
+    QByteArray data = file.read(4096);
+    const qsizetype nl = data.indexOf('\n');
+    if (nl >= 0) {
+        data.truncate(nl);
+    }
+    if (data.endsWith('\r')) {
+        data.chop(1);
+    }
+    if (data.isEmpty()) {
+        return fail(
+            profileError(profilePath, 0, QStringLiteral("%1 %2 is empty").arg(key, fileName)));
+    }
+    return data;
+}
+
 Value writeKeyStorage(const Profile &p) {
     switch (p.keyStorage) {
     case Profile::KeyStorage::File:
@@ -250,6 +316,22 @@ const IniKey<Profile> kKeys[] = {
          return {};
      },
      [](const Profile &p) -> Value { return std::to_string(p.maxFetchesPerDomainPerMinute); }},
+    {"network", "stun_server", IniType::Text, "none",
+     "ICE's STUN server, HOST[:PORT] (port 3478 by default)", readStunServer,
+     [](const Profile &p) -> Value {
+         return p.stunServer ? Value(media::formatStunServer(*p.stunServer)) : Value();
+     }},
+    {"network", "turn_server", IniType::Text, "none",
+     "ICE's TURN relay, turn:HOST[:PORT][?transport=udp|tcp] or turns:HOST[:PORT] (TLS)",
+     readTurnServer,
+     [](const Profile &p) -> Value {
+         return p.turnServer ? Value(media::formatTurnServer(*p.turnServer)) : Value();
+     }},
+    {"network", "turn_user", IniType::Text, "", "the TURN server's user name for this account",
+     readTurnUser, writeText<&Profile::turnUser>},
+    {"network", "turn_password_file", IniType::Path, "the desktop app's keychain",
+     "a file whose first line is the TURN password", readPath<&Profile::turnPasswordFile>,
+     writeText<&Profile::turnPasswordFile>},
     {"certificates", "lifetime_days", IniType::Number, "7",
      "lifetime of this device's certificate, 1 to 90 days",
      [](Profile &p, const std::string &v, const std::string &) {
@@ -312,6 +394,25 @@ DiscoveryResult<Profile> Profile::parse(const QByteArray &text, const QString &p
         !read) {
         return fail(profileError(path, read.error().line, qs(read.error().what)));
     }
+    // TURN's keys go together; the error points at the one that is there.
+    const auto lineOf = [&file](const char *key) {
+        const crypto::IniEntry *entry = file->find("network", key);
+        return entry != nullptr ? entry->line : 0;
+    };
+    if (p.turnServer && p.turnUser.isEmpty()) {
+        return fail(profileError(path, lineOf("turn_server"),
+                                 QStringLiteral("turn_server needs turn_user (the user name the "
+                                                "TURN server knows this account by)")));
+    }
+    if (!p.turnServer && !p.turnUser.isEmpty()) {
+        return fail(profileError(path, lineOf("turn_user"),
+                                 QStringLiteral("turn_user is set but turn_server is not")));
+    }
+    if (!p.turnServer && !p.turnPasswordFile.isEmpty()) {
+        return fail(profileError(path, lineOf("turn_password_file"),
+                                 QStringLiteral("turn_password_file is set but turn_server is "
+                                                "not")));
+    }
     if (p.stateDir.isEmpty()) {
         p.stateDir =
             QDir(info.absolutePath()).filePath(info.completeBaseName() + QStringLiteral(".state"));
@@ -356,25 +457,34 @@ DiscoveryResult<QByteArray> Profile::readPassword() const {
                                  QStringLiteral("[account] has neither password nor "
                                                 "password_file")));
     }
-    QFile file(passwordFile);
-    if (!file.open(QIODevice::ReadOnly)) {
+    return readFirstLine(path, passwordFile, QStringLiteral("password_file"));
+}
+
+DiscoveryResult<media::IceServers>
+Profile::iceServers(const std::optional<QByteArray> &turnPassword) const {
+    media::IceServers servers;
+    servers.stun = stunServer;
+    if (!turnServer) {
+        return servers;
+    }
+    media::TurnServer turn = *turnServer;
+    turn.user = turnUser.toStdString();
+    if (turnPassword && !turnPassword->isEmpty()) {
+        turn.password = turnPassword->toStdString();
+    } else if (turnPasswordFile.isEmpty()) {
         return fail(profileError(path, 0,
-                                 QStringLiteral("cannot read password_file %1 (%2)")
-                                     .arg(passwordFile, file.errorString())));
+                                 QStringLiteral("[network] turn_server is set but no TURN "
+                                                "password is known: give turn_password_file (a "
+                                                "file whose first line is the password)")));
+    } else {
+        auto fromFile = readFirstLine(path, turnPasswordFile, QStringLiteral("turn_password_file"));
+        if (!fromFile) {
+            return fail(std::move(fromFile).error());
+        }
+        turn.password = fromFile->toStdString();
     }
-    QByteArray data = file.read(4096);
-    const qsizetype nl = data.indexOf('\n');
-    if (nl >= 0) {
-        data.truncate(nl);
-    }
-    if (data.endsWith('\r')) {
-        data.chop(1);
-    }
-    if (data.isEmpty()) {
-        return fail(
-            profileError(path, 0, QStringLiteral("password_file %1 is empty").arg(passwordFile)));
-    }
-    return data;
+    servers.turn = std::move(turn);
+    return servers;
 }
 
 DiscoveryResult<QString> Profile::instanceUrn() const {

@@ -19,6 +19,10 @@
 //   ca_file = /etc/napkin/extra-ca.pem
 //   allow_private_services = false    ; certificate services on loopback/LAN addresses
 //   max_fetches_per_domain_per_minute = 10 ; fetches incoming calls may start
+//   stun_server = stun.a.example      ; ICE: HOST[:PORT] (media/IceServers.h)
+//   turn_server = turn:turn.a.example?transport=tcp ; or turns:HOST[:PORT]
+//   turn_user = alice                 ; required with turn_server
+//   turn_password_file = alice.turn   ; first line; the desktop app may use its keychain
 //   [certificates]
 //   lifetime_days = 7                 ; or lifetime_hours
 //   cache_ttl = 300                   ; seconds, 0 allowed
@@ -31,6 +35,7 @@
 // errors (a misspelt key must not be ignored silently). Profile.cpp's key
 // table names every key once, for parse() and toIni().
 
+#include "media/IceServers.h"
 #include "sipcore/discovery/DiscoveryError.h"
 #include "sipcore/discovery/ServiceClient.h"
 
@@ -65,13 +70,23 @@ struct Profile {
     /// How often incoming calls may make this device ask one domain's
     /// certificate service, per minute.
     int maxFetchesPerDomainPerMinute = 10;
+    /// ICE's STUN server ([network] stun_server).
+    std::optional<media::StunServer> stunServer;
+    /// ICE's TURN server ([network] turn_server); its user and password are
+    /// left empty here (turnUser, and turnPasswordFile or the app's keychain).
+    std::optional<media::TurnServer> turnServer;
+    QString turnUser; ///< set exactly when turnServer is
+    /// A file whose first line is the TURN password; empty: the desktop
+    /// app's keychain (napkin-cli then has no TURN password).
+    QString turnPasswordFile;
     std::chrono::seconds certificateLifetime{std::chrono::hours(24 * 7)};
     std::chrono::seconds cacheTtl{300};
     KeyStorage keyStorage = KeyStorage::File;
     QString stateDir;
 
     /// Reads and checks a profile. LocalFailure with "FILE line N: ..." for
-    /// every problem: syntax, unknown key, bad value, missing aor.
+    /// every problem: syntax, unknown key, bad value, missing aor, turn_server
+    /// without turn_user (or the other way round).
     [[nodiscard]] static DiscoveryResult<Profile> load(const QString &path);
     /// Parses profile text (`path` for messages and relative paths).
     [[nodiscard]] static DiscoveryResult<Profile> parse(const QByteArray &text,
@@ -90,6 +105,13 @@ struct Profile {
 
     /// The password: inline, or the first line of password_file.
     [[nodiscard]] DiscoveryResult<QByteArray> readPassword() const;
+    /// ICE's servers with the TURN credentials filled in: the password is
+    /// `turnPassword` when given, else the first line of turn_password_file.
+    /// LocalFailure (naming the file, never the password) when a TURN server
+    /// is set and the password cannot be had: no turn_password_file and none
+    /// given, or the file is unreadable or empty.
+    [[nodiscard]] DiscoveryResult<media::IceServers>
+    iceServers(const std::optional<QByteArray> &turnPassword = std::nullopt) const;
     /// This device's instance URN, kept in the state directory (created on first use).
     [[nodiscard]] DiscoveryResult<QString> instanceUrn() const;
     /// The list of known devices in the state directory.

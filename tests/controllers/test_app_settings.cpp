@@ -71,6 +71,9 @@ void TestAppSettings::fillValid(AppSettings &s) {
     s.setCertificateLifetimeDays(14);
     s.setCacheTtlSeconds(0);
     s.setDnsServer(QStringLiteral("127.0.0.53:5353"));
+    s.setStunServer(QStringLiteral("stun.a.example"));
+    s.setTurnServer(QStringLiteral("turn:192.0.2.10?transport=tcp"));
+    s.setTurnUser(QStringLiteral("alice"));
     s.setRequireEndToEnd(true);
     s.setRejectFailedCalls(false);
     s.setKeyStorage(AppSettings::KeyStorage::RegenerateEachStart);
@@ -99,7 +102,7 @@ void TestAppSettings::saveAndLoadRoundTrip() {
     AppSettings s(m_profile);
     QSignalSpy changed(&s, &AppSettings::changed);
     fillValid(s);
-    QVERIFY(changed.count() >= 9);
+    QVERIFY(changed.count() >= 12);
     QCOMPARE(s.save(), QString());
     QVERIFY(s.configured());
     QVERIFY(QFile::exists(s.profilePath()));
@@ -116,6 +119,15 @@ void TestAppSettings::saveAndLoadRoundTrip() {
     QCOMPARE(again.certificateLifetimeDays(), 14);
     QCOMPARE(again.cacheTtlSeconds(), 0);
     QCOMPARE(again.dnsServer(), QStringLiteral("127.0.0.53:5353"));
+    // ICE's servers, as the profile writes them (the port always given).
+    QCOMPARE(again.stunServer(), QStringLiteral("stun.a.example:3478"));
+    QCOMPARE(again.turnServer(), QStringLiteral("turn:192.0.2.10:3478?transport=tcp"));
+    QCOMPARE(again.turnUser(), QStringLiteral("alice"));
+    QVERIFY(again.turnPasswordFile().isEmpty()); // the password is the keychain's
+    const QByteArray text = read(again.profilePath());
+    QVERIFY2(text.contains("stun_server = \"stun.a.example:3478\""), text.constData());
+    QVERIFY2(text.contains("turn_user = \"alice\""), text.constData());
+    QVERIFY(!text.contains("turn_password"));
     QCOMPARE(again.requireEndToEnd(), true);
     QCOMPARE(again.rejectFailedCalls(), false);
     QCOMPARE(again.keyStorage(), AppSettings::KeyStorage::RegenerateEachStart);
@@ -125,6 +137,20 @@ void TestAppSettings::saveAndLoadRoundTrip() {
     QCOMPARE(profile->aor, QStringLiteral("sip:alice@a.example"));
     QCOMPARE(profile->dnsPort, quint16(5353));
     QCOMPARE(profile->stateDir, again.dataDir() + QStringLiteral("/state"));
+    QVERIFY(profile->turnServer.has_value());
+    QCOMPARE(profile->turnServer->host, std::string("192.0.2.10"));
+    QCOMPARE(profile->turnUser, QStringLiteral("alice"));
+    auto ice = profile->iceServers(QByteArray("from the keychain"));
+    QVERIFY(ice);
+    QCOMPARE(ice->turn->password, std::string("from the keychain"));
+    QCOMPARE(ice->stun->host, std::string("stun.a.example"));
+    // Removing the servers removes their keys.
+    again.setStunServer({});
+    again.setTurnServer({});
+    again.setTurnUser({});
+    QCOMPARE(again.save(), QString());
+    QVERIFY(!read(again.profilePath()).contains("stun_server"));
+    QVERIFY(!read(again.profilePath()).contains("turn_"));
     auto sip = again.sipProfile();
     QVERIFY(sip);
     QCOMPARE(sip->transport, std::string("tcp"));
@@ -174,6 +200,38 @@ void TestAppSettings::invalidValuesAreRefused_data() {
     QTest::newRow("dns ipv6") << "dns"
                               << "::1"
                               << "is not an IPv4 address";
+    QTest::newRow("stun port") << "stun"
+                               << "stun.a.example:99999"
+                               << "The STUN server \"stun.a.example:99999\" cannot be used: the "
+                                  "port must be 1 to 65535";
+    QTest::newRow("stun spaces") << "stun"
+                                 << "stun a.example"
+                                 << "must be a DNS name or an IPv4 address";
+    QTest::newRow("stun url") << "stun"
+                              << "http://stun.a.example"
+                              << "The STUN server";
+    QTest::newRow("turn scheme") << "turn"
+                                 << "turn.a.example"
+                                 << "cannot be used: it must start with turn: or turns:";
+    QTest::newRow("turn parameter") << "turn"
+                                    << "turn:turn.a.example?transport=dtls"
+                                    << "the only parameter is transport=udp or transport=tcp";
+    QTest::newRow("turn unknown parameter") << "turn"
+                                            << "turn:turn.a.example?user=alice"
+                                            << "the only parameter";
+    QTest::newRow("turn port") << "turn"
+                               << "turns:turn.a.example:0"
+                               << "the port must be 1 to 65535";
+    QTest::newRow("turn without user") << "turnUser"
+                                       << ""
+                                       << "Enter the user name for the TURN server";
+    QTest::newRow("user without turn") << "turn"
+                                       << ""
+                                       << "A TURN user name needs a TURN server";
+    QTest::newRow("turn user control") << "turnUser"
+                                       << "ali\x01"
+                                          "ce"
+                                       << "without control characters";
     QTest::newRow("ca missing") << "ca"
                                 << "/nonexistent/ca.pem"
                                 << "cannot be read";
@@ -206,6 +264,12 @@ void TestAppSettings::invalidValuesAreRefused() {
         s.setCacheTtlSeconds(value.toInt());
     } else if (field == QLatin1String("dns")) {
         s.setDnsServer(value);
+    } else if (field == QLatin1String("stun")) {
+        s.setStunServer(value);
+    } else if (field == QLatin1String("turn")) {
+        s.setTurnServer(value);
+    } else if (field == QLatin1String("turnUser")) {
+        s.setTurnUser(value);
     } else if (field == QLatin1String("ca")) {
         if (value == QLatin1String("NOT_PEM")) {
             value = m_home.filePath(QStringLiteral("not-a-ca.pem"));
@@ -253,6 +317,8 @@ void TestAppSettings::napkinCliProfileKeepsItsOtherKeys() {
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("[account]\naor = sip:alice@a.example\npassword_file = alice.pass\n"
                 "display_name = Alice\nregistrar = sip:127.0.0.1:5060\n"
+                "[network]\nturn_server = turns:turn.a.example\nturn_user = alice\n"
+                "turn_password_file = alice.turn\n"
                 "[certificates]\nkey_storage = file\ncache_ttl = 0\n"
                 "[sip]\nlisten = sip:127.0.0.9:*\nmedia_address = 127.0.0.9\n");
     }
@@ -271,6 +337,17 @@ void TestAppSettings::napkinCliProfileKeepsItsOtherKeys() {
     QCOMPARE(profile->stateDir, dir + QStringLiteral("/alice.state"));
     QCOMPARE(s.sipProfile()->listen, std::string("sip:127.0.0.9:*"));
     QCOMPARE(s.sipProfile()->mediaAddress, std::string("127.0.0.9"));
+    // Its TURN password file stays with its server...
+    QCOMPARE(s.turnServer(), QStringLiteral("turns:turn.a.example:5349"));
+    QCOMPARE(s.turnPasswordFile(), dir + QStringLiteral("/alice.turn"));
+    QCOMPARE(profile->turnPasswordFile, dir + QStringLiteral("/alice.turn"));
+    QVERIFY(read(ini).contains("turn_password_file"));
+    // ...and goes when the server is removed (the file itself is left alone).
+    s.setTurnServer({});
+    s.setTurnUser({});
+    QCOMPARE(s.save(), QString());
+    QVERIFY(s.turnPasswordFile().isEmpty());
+    QVERIFY(!read(ini).contains("turn_"));
 }
 
 /// save() keeps the structs it wrote instead of parsing its own file: the

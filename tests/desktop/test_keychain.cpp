@@ -1,13 +1,16 @@
 // SPDX-FileCopyrightText: 2026 The Napkin developers
 // SPDX-License-Identifier: GPL-3.0-or-later
 
-// KeychainSecretStore and KeychainKeyStore against a real gnome-keyring-daemon
+// KeychainSecretStore, KeychainKeyStore and the TURN password (TurnPassword with
+// AppSettings) against a real gnome-keyring-daemon
 // (Secret Service) on a private D-Bus session bus, and against no keychain at
 // all. The binary re-runs itself under dbus-run-session so that it never
 // touches the session of the person running it.
 
+#include "app/controllers/AppSettings.h"
 #include "app/controllers/KeychainKeyStore.h"
 #include "app/controllers/KeychainSecretStore.h"
+#include "app/controllers/TurnPassword.h"
 #include "crypto/DeviceIdentity.h"
 #include "tests/support/ManagedProcess.h"
 
@@ -88,7 +91,8 @@ int runNoKeychainChild(int argc, char **argv) {
     print(QStringLiteral("reason"), secrets.unavailableReason());
 
     KeychainKeyStore keys(QStringLiteral("org.napkin.Test"));
-    int pending = 4;
+    TurnPassword turn(&secrets);
+    int pending = 5;
     auto finishedOne = [&pending, &app] {
         if (--pending == 0) {
             app.quit();
@@ -118,6 +122,13 @@ int runNoKeychainChild(int argc, char **argv) {
                         r ? QStringLiteral("ok") : discovery::errcName(r.error().code));
                   finishedOne();
               });
+    turn.store(
+        QStringLiteral("sip:alice@a.example"), "turn-never-stored", [&](const QString &problem) {
+            print(QStringLiteral("turn"), problem);
+            print(QStringLiteral("turn-held"),
+                  turn.value() == "turn-never-stored" ? QStringLiteral("1") : QStringLiteral("0"));
+            finishedOne();
+        });
     return app.exec();
 }
 
@@ -136,6 +147,7 @@ private Q_SLOTS:
     void passwordIsInTheKeyring();
     void identityRoundTrip();
     void brokenIdentityEntriesLoadAsNothing();
+    void turnPasswordLivesInTheKeyring();
     void noSessionBus();
     void unreachableSessionBus();
     void busWithoutSecretService();
@@ -392,6 +404,87 @@ void TestKeychain::brokenIdentityEntriesLoadAsNothing() {
     QVERIFY(removed->ok());
 }
 
+void TestKeychain::turnPasswordLivesInTheKeyring() {
+    KeychainSecretStore store(m_service);
+    QVERIFY(store.available());
+    // The TURN server goes into the profile as the Settings dialog saves it...
+    AppSettings settings(QStringLiteral("turn-keyring"));
+    QCOMPARE(settings.load(), QString());
+    settings.setAddress(QStringLiteral("alice@a.example"));
+    settings.setTurnServer(QStringLiteral("turns:turn.a.example"));
+    settings.setTurnUser(QStringLiteral("alice"));
+    QCOMPARE(settings.save(), QString());
+    const QString alice = settings.address();
+    QCOMPARE(alice, QStringLiteral("sip:alice@a.example"));
+
+    // ...and its password into the keychain, beside (not over) the SIP password.
+    std::optional<SecretResult<void>> written;
+    store.writePassword(alice, "sip-password", [&](auto r) { written = std::move(r); });
+    WAIT_FOR(written.has_value());
+    QVERIFY(written->ok());
+    TurnPassword turn(&store);
+    std::optional<QString> problem;
+    turn.store(alice, "turn-keyring-secret", [&](const QString &p) { problem = p; });
+    QVERIFY(!problem); // never inside the call
+    QVERIFY(turn.known());
+    WAIT_FOR(problem.has_value());
+    QVERIFY2(problem->isEmpty(), qPrintable(*problem));
+
+    // A fresh start finds it.
+    TurnPassword restarted(&store);
+    QVERIFY(!restarted.known());
+    problem.reset();
+    restarted.load(alice, [&](const QString &p) { problem = p; });
+    WAIT_FOR(problem.has_value());
+    QVERIFY2(problem->isEmpty(), qPrintable(*problem));
+    QCOMPARE(restarted.value(), QByteArray("turn-keyring-secret"));
+    std::optional<SecretResult<std::optional<QByteArray>>> sip;
+    store.readPassword(alice, [&](auto r) { sip = std::move(r); });
+    WAIT_FOR(sip.has_value());
+    QVERIFY(sip->ok());
+    QCOMPARE(sip->value().value_or(QByteArray()), QByteArray("sip-password"));
+
+    // In gnome-keyring under its own entry, and in no file of ours.
+    const QString tool = QStandardPaths::findExecutable(QStringLiteral("secret-tool"));
+    if (!tool.isEmpty()) {
+        auto search =
+            napkin::testing::runProgram(tool,
+                                        {QStringLiteral("search"), QStringLiteral("--all"),
+                                         QStringLiteral("server"), m_service},
+                                        15000);
+        QVERIFY2(search.ok(), qPrintable(messageOf(search)));
+        const QString listing = search->stdoutText + search->stderrText;
+        QVERIFY2(listing.contains(KeychainSecretStore::turnPasswordKey(alice)),
+                 qPrintable(listing));
+    }
+    QFile profile(settings.profilePath());
+    QVERIFY(profile.open(QIODevice::ReadOnly));
+    const QByteArray text = profile.readAll();
+    QVERIFY2(text.contains("turn_server"), text.constData());
+    QVERIFY(!text.contains("turn-keyring-secret"));
+    QVERIFY(!text.contains("turn_password"));
+
+    // Removing the server forgets it; the SIP password stays.
+    problem.reset();
+    restarted.forget(alice, [&](const QString &p) { problem = p; });
+    WAIT_FOR(problem.has_value());
+    QVERIFY2(problem->isEmpty(), qPrintable(*problem));
+    QVERIFY(!restarted.known());
+    TurnPassword after(&store);
+    problem.reset();
+    after.load(alice, [&](const QString &p) { problem = p; });
+    WAIT_FOR(problem.has_value());
+    QVERIFY(problem->isEmpty());
+    QVERIFY(!after.known());
+    sip.reset();
+    store.readPassword(alice, [&](auto r) { sip = std::move(r); });
+    WAIT_FOR(sip.has_value());
+    QCOMPARE(sip->value().value_or(QByteArray()), QByteArray("sip-password"));
+    std::optional<SecretResult<void>> deleted;
+    store.deletePassword(alice, [&](auto r) { deleted = std::move(r); });
+    WAIT_FOR(deleted.has_value());
+}
+
 QProcessEnvironment TestKeychain::childEnvironment() const {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.remove(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"));
@@ -450,6 +543,12 @@ void checkUnavailableReport(const QMap<QString, QString> &v, const QString &raw,
     QVERIFY2(load.contains(QStringLiteral("system keychain")), qPrintable(raw));
     QCOMPARE(v.value(QStringLiteral("save")),
              discovery::errcName(discovery::DiscoveryErrc::LocalFailure));
+    // The TURN password typed in Settings: used for this run, kept nowhere, said so.
+    QVERIFY2(v.value(QStringLiteral("turn")).startsWith(QStringLiteral("No keychain")),
+             qPrintable(raw));
+    QVERIFY2(v.value(QStringLiteral("turn")).contains(QStringLiteral("not written anywhere")),
+             qPrintable(raw));
+    QCOMPARE(v.value(QStringLiteral("turn-held")), QStringLiteral("1"));
 }
 
 } // namespace
@@ -507,9 +606,10 @@ void TestKeychain::busWithoutSecretService() {
 void TestKeychain::nothingWrittenInPlaintext() {
     // QtKeychain's insecure fallback would write a QSettings file: neither
     // this process's HOME nor the children's may contain any secret.
-    const QStringList needles = {QStringLiteral("never-stored-anywhere"),
-                                 QStringLiteral("first password"), QStringLiteral("carol-secret"),
-                                 QStringLiteral("PRIVATE KEY")};
+    const QStringList needles = {
+        QStringLiteral("never-stored-anywhere"), QStringLiteral("first password"),
+        QStringLiteral("carol-secret"),          QStringLiteral("turn-keyring-secret"),
+        QStringLiteral("turn-never-stored"),     QStringLiteral("PRIVATE KEY")};
     for (const QString &root : {QDir::homePath(), m_dir.filePath(QStringLiteral("child-home"))}) {
         QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
         while (it.hasNext()) {

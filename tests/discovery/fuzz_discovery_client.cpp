@@ -109,6 +109,11 @@ void fuzzProfile(const QByteArray &input) {
     if (p.ok()) {
         check(p->aor.startsWith(QLatin1String("sip")));
         check(p->cacheTtl.count() >= 0);
+        // TURN's keys only together; ports never 0.
+        check(p->turnServer.has_value() == !p->turnUser.isEmpty());
+        check(!p->turnServer || p->turnServer->port != 0);
+        check(!p->stunServer || p->stunServer->port != 0);
+        check(p->turnPasswordFile.isEmpty() || p->turnServer.has_value());
     } else {
         check(p.error().code == DiscoveryErrc::LocalFailure);
     }

@@ -5,6 +5,7 @@
 // against real dnsmasq and napkin-certd: output, JSON and the exit codes of
 // each failure family.
 
+#include "sipcore/discovery/DnsQuery.h"
 #include "tests/discovery/DiscoveryTestBed.h"
 #include "tests/discovery/DiscoveryTestSupport.h"
 
@@ -113,6 +114,7 @@ private Q_SLOTS:
         m_bed->dns().addHost(QStringLiteral("certs.down.example"),
                              napkin::testing::FreePort::uniqueLoopbackAddress().toString());
         m_bed->dns().addLocalDomain(QStringLiteral("nosvc.example"));
+        m_bed->dns().addHost(QStringLiteral("stun.a.example"), QStringLiteral("192.0.2.77"));
         DISCOVERY_VERIFY_OK(m_bed->startDns());
         DISCOVERY_VERIFY_OK(
             m_bed->addUser(*m_a, QStringLiteral("alice@a.example"), QStringLiteral("alice-pw")));
@@ -297,6 +299,54 @@ private Q_SLOTS:
         QCOMPARE(r.exit.code, kAuth);
         QVERIFY2(r.stderrText.contains(QStringLiteral("auth-failed")), qPrintable(r.stderrText));
         QVERIFY(!r.stderrText.contains(QStringLiteral("not-the-password")));
+    }
+
+    /// ICE's resolver asks the profile's DNS server (here dnsmasq) for A records.
+    void iceResolverAsksTheProfilesDnsServer() {
+        napkin::discovery::DnsServer dns;
+        dns.address = m_bed->dns().address();
+        dns.port = m_bed->dns().port();
+        QCOMPARE(napkin::discovery::resolveIpv4(dns, "stun.a.example"),
+                 std::vector<std::string>{"192.0.2.77"});
+        QVERIFY(napkin::discovery::resolveIpv4(dns, "nothing.nosvc.example").empty());
+        QCOMPARE(napkin::discovery::resolveIpv4(dns, "198.51.100.3"),
+                 std::vector<std::string>{"198.51.100.3"});
+    }
+
+    /// A profile with a TURN server but no TURN password (the desktop app
+    /// keeps it in its keychain) stops the agent with a profile error that
+    /// says what to add; a missing password file is named.
+    void agentWithoutTheTurnPasswordSaysSo() {
+        const QString dir = QDir(m_bed->dir()).filePath(QStringLiteral("turn"));
+        QVERIFY(QDir().mkpath(dir));
+        QFile pass(QDir(dir).filePath(QStringLiteral("alice.pass")));
+        QVERIFY(pass.open(QIODevice::WriteOnly));
+        pass.write("alice-pw\n");
+        pass.close();
+        for (const bool withFile : {false, true}) {
+            const QString path = QDir(dir).filePath(withFile ? QStringLiteral("file.ini")
+                                                             : QStringLiteral("keychain.ini"));
+            QFile ini(path);
+            QVERIFY(ini.open(QIODevice::WriteOnly));
+            ini.write("[account]\naor = sip:alice@a.example\npassword_file = alice.pass\n"
+                      "[network]\nstun_server = stun.a.example\n"
+                      "turn_server = turn:turn.a.example?transport=tcp\nturn_user = alice\n" +
+                      QByteArray(withFile ? "turn_password_file = missing.turn\n" : "") +
+                      "[certificates]\nkey_storage = none\n");
+            ini.close();
+            const RunResult r = cli({QStringLiteral("agent"), QStringLiteral("--config"), path,
+                                     QStringLiteral("--duration"), QStringLiteral("5")});
+            QVERIFY2(r.exit.code != 0, qPrintable(r.describe()));
+            QVERIFY2(r.stdoutText.contains(QStringLiteral("\"where\":\"profile\"")),
+                     qPrintable(r.describe()));
+            QVERIFY2(r.stdoutText.contains(QStringLiteral("\"code\":\"local-failure\"")),
+                     qPrintable(r.describe()));
+            QVERIFY2(r.stdoutText.contains(withFile
+                                               ? QStringLiteral("cannot read turn_password_file")
+                                               : QStringLiteral("no TURN password")),
+                     qPrintable(r.describe()));
+            QVERIFY(!r.stdoutText.contains(QStringLiteral("\"registered\"")));
+        }
     }
 };
 

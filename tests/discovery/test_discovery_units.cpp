@@ -31,6 +31,7 @@
 #include <map>
 
 using namespace napkin::discovery;
+namespace media = napkin::media;
 namespace crypto = napkin::crypto;
 using napkin::testing::CertBuilder;
 using napkin::testing::DeviceCertSpec;
@@ -774,6 +775,41 @@ private Q_SLOTS:
                                                   "max_fetches_per_domain_per_minute = 0\n")
                                     << "1 to 10000";
         QTest::newRow("utf8") << QByteArray("[account]\naor = \xff\n") << "UTF-8";
+        const QByteArray net("[account]\naor = sip:a@b.c\n[network]\n");
+        QTest::newRow("stun port") << net + "stun_server = stun.b.c:70000\n"
+                                   << "line 4: stun_server: the port must be 1 to 65535";
+        QTest::newRow("stun no port") << net + "stun_server = stun.b.c:\n"
+                                      << "the port must be 1 to 65535";
+        QTest::newRow("stun spaces") << net + "stun_server = \"stun b.c\"\n"
+                                     << "the host must be a DNS name or an IPv4 address";
+        QTest::newRow("stun empty label") << net + "stun_server = stun..b.c\n"
+                                          << "empty label";
+        QTest::newRow("turn scheme") << net + "turn_server = stun:turn.b.c\nturn_user = a\n"
+                                     << "line 4: turn_server must start with turn: or turns:";
+        QTest::newRow("turn http") << net + "turn_server = http://turn.b.c\nturn_user = a\n"
+                                   << "must start with turn: or turns:";
+        QTest::newRow("turn parameter")
+            << net + "turn_server = turn:turn.b.c?transport=sctp\nturn_user = a\n"
+            << "the only parameter is transport=udp or transport=tcp";
+        QTest::newRow("turn unknown parameter")
+            << net + "turn_server = turn:turn.b.c:3478?ttl=5\nturn_user = a\n"
+            << "the only parameter";
+        QTest::newRow("turn port") << net + "turn_server = turns:turn.b.c:0\nturn_user = a\n"
+                                   << "the port must be 1 to 65535";
+        QTest::newRow("turn spaces") << net + "turn_server = \"turn:turn b.c\"\nturn_user = a\n"
+                                     << "the host must be";
+        QTest::newRow("turn without user") << net + "turn_server = turn:turn.b.c\n"
+                                           << "line 4: turn_server needs turn_user";
+        QTest::newRow("turn empty user") << net + "turn_server = turn:turn.b.c\nturn_user =\n"
+                                         << "line 4: turn_server needs turn_user";
+        QTest::newRow("user without turn") << net + "stun_server = stun.b.c\nturn_user = a\n"
+                                           << "line 5: turn_user is set but turn_server is not";
+        QTest::newRow("password file without turn")
+            << net + "turn_password_file = t.pass\n"
+            << "line 4: turn_password_file is set but turn_server is not";
+        QTest::newRow("turn key twice")
+            << net + "turn_server = turn:a.b.c\nturn_server = turn:d.b.c\nturn_user = a\n"
+            << "twice";
     }
 
     void profileErrors() {
@@ -783,6 +819,102 @@ private Q_SLOTS:
         QVERIFY(!p.ok());
         QCOMPARE(errcName(p.error().code), errcName(DiscoveryErrc::LocalFailure));
         QVERIFY2(p.error().message.contains(error), qPrintable(p.error().message));
+    }
+
+    void profileReadsIceServers() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("alice.ini"));
+        const QByteArray text = "[account]\naor = sip:alice@a.example\n[network]\n"
+                                "stun_server = stun:192.0.2.7\n"
+                                "turn_server = turn:turn.a.example:3479?transport=tcp\n"
+                                "turn_user = alice@a.example\n"
+                                "turn_password_file = alice.turn ; relative\n";
+        auto p = Profile::parse(text, path);
+        DISCOVERY_VERIFY_OK(p);
+        QVERIFY(p->stunServer.has_value());
+        QCOMPARE(p->stunServer->host, std::string("192.0.2.7"));
+        QCOMPARE(p->stunServer->port, std::uint16_t(3478));
+        QVERIFY(p->turnServer.has_value());
+        QCOMPARE(p->turnServer->host, std::string("turn.a.example"));
+        QCOMPARE(p->turnServer->port, std::uint16_t(3479));
+        QVERIFY(p->turnServer->transport == media::TurnTransport::Tcp);
+        QVERIFY(p->turnServer->user.empty());
+        QVERIFY(p->turnServer->password.empty());
+        QCOMPARE(p->turnUser, QStringLiteral("alice@a.example"));
+        QCOMPARE(p->turnPasswordFile, dir.filePath(QStringLiteral("alice.turn")));
+
+        // The password file is read when the servers are asked for.
+        auto missing = p->iceServers();
+        QVERIFY(!missing.ok());
+        QCOMPARE(errcName(missing.error().code), errcName(DiscoveryErrc::LocalFailure));
+        QVERIFY2(missing.error().message.contains(QStringLiteral("cannot read turn_password_file")),
+                 qPrintable(missing.error().message));
+        QVERIFY(missing.error().message.contains(p->turnPasswordFile));
+
+        QFile pass(p->turnPasswordFile);
+        QVERIFY(pass.open(QIODevice::WriteOnly));
+        pass.close();
+        auto empty = p->iceServers();
+        QVERIFY(!empty.ok());
+        QVERIFY2(empty.error().message.contains(QStringLiteral("is empty")),
+                 qPrintable(empty.error().message));
+
+        QVERIFY(pass.open(QIODevice::WriteOnly));
+        pass.write("turn-s3cret\r\nsecond line\n");
+        pass.close();
+        auto servers = p->iceServers();
+        DISCOVERY_VERIFY_OK(servers);
+        QVERIFY(servers->stun == p->stunServer);
+        QVERIFY(servers->turn.has_value());
+        QCOMPARE(servers->turn->user, std::string("alice@a.example"));
+        QCOMPARE(servers->turn->password, std::string("turn-s3cret"));
+        QCOMPARE(servers->turn->host, std::string("turn.a.example"));
+        QVERIFY(servers->turn->transport == media::TurnTransport::Tcp);
+
+        // A password given (the desktop app's keychain) wins over the file.
+        auto given = p->iceServers(QByteArray("from-keychain"));
+        DISCOVERY_VERIFY_OK(given);
+        QCOMPARE(given->turn->password, std::string("from-keychain"));
+
+        // No file and none given: an error that says what to do, not a TURN
+        // server without credentials.
+        Profile keychainOnly = *p;
+        keychainOnly.turnPasswordFile.clear();
+        auto none = keychainOnly.iceServers();
+        QVERIFY(!none.ok());
+        QVERIFY2(none.error().message.contains(QStringLiteral("turn_password_file")),
+                 qPrintable(none.error().message));
+        auto keychain = keychainOnly.iceServers(QByteArray("k"));
+        DISCOVERY_VERIFY_OK(keychain);
+        QCOMPARE(keychain->turn->password, std::string("k"));
+        // ...and such a profile (TURN without a password file) is valid.
+        auto noFile = Profile::parse("[account]\naor = sip:alice@a.example\n[network]\n"
+                                     "turn_server = turns:turn.a.example\nturn_user = alice\n",
+                                     path);
+        DISCOVERY_VERIFY_OK(noFile);
+        QVERIFY(noFile->turnServer->transport == media::TurnTransport::Tls);
+        QCOMPARE(noFile->turnServer->port, std::uint16_t(5349));
+        QVERIFY(noFile->turnPasswordFile.isEmpty());
+
+        // Without servers: nothing, and no password needed.
+        Profile plain = *p;
+        plain.stunServer.reset();
+        plain.turnServer.reset();
+        auto nothing = plain.iceServers();
+        DISCOVERY_VERIFY_OK(nothing);
+        QVERIFY(*nothing == media::IceServers{});
+    }
+
+    void resolveIpv4ForIce() {
+        DnsServer nowhere;
+        nowhere.address = QHostAddress(QStringLiteral("127.0.0.1"));
+        nowhere.port = 9; // discard: nothing answers
+        nowhere.timeoutSeconds = 1;
+        nowhere.attempts = 1;
+        // A literal needs no DNS at all.
+        QCOMPARE(resolveIpv4(nowhere, "192.0.2.7"), std::vector<std::string>{"192.0.2.7"});
+        // A name the server does not answer for: nothing, not an exception or a guess.
+        QVERIFY(resolveIpv4(nowhere, "stun.a.example").empty());
     }
 
     void profileToIniReadsBack_data() {
@@ -816,6 +948,16 @@ private Q_SLOTS:
         p.cacheTtl = std::chrono::seconds(0);
         p.keyStorage = Profile::KeyStorage::Keychain;
         p.stateDir = QStringLiteral("/var/state/alice");
+        p.stunServer = media::StunServer{"stun.a.example", 3479};
+        p.turnServer = media::TurnServer{};
+        p.turnServer->host = "192.0.2.9";
+        p.turnServer->port = 443;
+        p.turnServer->transport =
+            inlinePassword ? media::TurnTransport::Tls : media::TurnTransport::Tcp;
+        p.turnUser = QStringLiteral("alice \"turn\" ; user");
+        if (!inlinePassword) {
+            p.turnPasswordFile = QStringLiteral("/profiles/alice turn;1");
+        }
         auto text = p.toIni();
         DISCOVERY_VERIFY_OK(text);
         auto back = Profile::parse(*text, p.path);
@@ -832,6 +974,8 @@ private Q_SLOTS:
         auto plainText = plain.toIni();
         DISCOVERY_VERIFY_OK(plainText);
         QVERIFY(!plainText->contains("username"));
+        QVERIFY(!plainText->contains("stun_server"));
+        QVERIFY(!plainText->contains("turn_"));
         auto plainBack = Profile::parse(*plainText, p.path);
         DISCOVERY_VERIFY_OK(plainBack);
         QVERIFY2(*plainBack == plain, plainText->constData());

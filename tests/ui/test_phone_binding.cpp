@@ -8,7 +8,10 @@
 #include "app/controllers/CallController.h"
 #include "app/controllers/DevicesModel.h"
 #include "app/controllers/HistoryModel.h"
+#include "app/controllers/IceServerTest.h"
 #include "app/controllers/PhoneController.h"
+#include "app/controllers/SecretStore.h"
+#include "app/controllers/TurnPassword.h"
 #include "tests/ui/BoundPhone.h"
 #include "ui/CallPanel.h"
 #include "ui/DevicesPage.h"
@@ -17,7 +20,10 @@
 #include "ui/PhoneBinding.h"
 #include "ui/SettingsDialog.h"
 
+#include <QFile>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMap>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -26,9 +32,68 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <thread>
+
 using namespace napkin;
 using ui::BadgeState;
 using ui::PhoneBinding;
+
+namespace {
+
+/// A keychain in memory: what the binding stored, where a test can see it.
+class MemorySecretStore final : public app::SecretStore {
+public:
+    QMap<QString, QByteArray> entries;
+
+    bool available() const override { return true; }
+    QString unavailableReason() const override { return {}; }
+    void readPassword(const QString &aor, ReadCallback done) override {
+        read(QStringLiteral("password ") + aor, std::move(done));
+    }
+    void writePassword(const QString &aor, const QByteArray &password, DoneCallback done) override {
+        write(QStringLiteral("password ") + aor, password, std::move(done));
+    }
+    void deletePassword(const QString &aor, DoneCallback done) override {
+        remove(QStringLiteral("password ") + aor, std::move(done));
+    }
+    void readTurnPassword(const QString &aor, ReadCallback done) override {
+        read(QStringLiteral("turn-password ") + aor, std::move(done));
+    }
+    void writeTurnPassword(const QString &aor, const QByteArray &password,
+                           DoneCallback done) override {
+        write(QStringLiteral("turn-password ") + aor, password, std::move(done));
+    }
+    void deleteTurnPassword(const QString &aor, DoneCallback done) override {
+        remove(QStringLiteral("turn-password ") + aor, std::move(done));
+    }
+
+private:
+    void read(const QString &key, ReadCallback done) {
+        const std::optional<QByteArray> value =
+            entries.contains(key) ? std::optional(entries.value(key)) : std::nullopt;
+        QTimer::singleShot(0, [done = std::move(done), value] { done(value); });
+    }
+    void write(const QString &key, const QByteArray &value, DoneCallback done) {
+        entries.insert(key, value);
+        QTimer::singleShot(0, [done = std::move(done)] { done({}); });
+    }
+    void remove(const QString &key, DoneCallback done) {
+        entries.remove(key);
+        QTimer::singleShot(0, [done = std::move(done)] { done({}); });
+    }
+};
+
+QByteArray fileText(const QString &path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QString errorText(const ui::SettingsDialog &dialog) {
+    const auto *label = dialog.findChild<QLabel *>(QStringLiteral("errorLabel"));
+    return label != nullptr && !label->isHidden() ? label->text() : QString();
+}
+
+} // namespace
 
 class TestPhoneBinding : public QObject {
     Q_OBJECT
@@ -356,6 +421,236 @@ private Q_SLOTS:
         values.dnsServer = QStringLiteral("not an address");
         const QString error = PhoneBinding::applySettings(settings, values);
         QVERIFY2(!error.isEmpty(), "a bad DNS server is refused with words");
+    }
+
+    void networkSettingsRoundTripAndRejection() {
+        app::AppSettings settings(QStringLiteral("ice-settings-test"));
+        QVERIFY(settings.load().isEmpty());
+        settings.setAddress(QStringLiteral("alice@a.example"));
+        ui::SettingsValues values = PhoneBinding::settingsValues(settings);
+        QVERIFY(values.stunServer.isEmpty() && values.turnServer.isEmpty());
+        values.stunServer = QStringLiteral("stun.a.example:3479");
+        values.turnServer = QStringLiteral("turns:turn.a.example");
+        values.turnUser = QStringLiteral("alice");
+        values.turnPassword = QStringLiteral("never-in-the-file");
+        QCOMPARE(PhoneBinding::applySettings(settings, values), QString());
+        QVERIFY(!fileText(settings.profilePath()).contains("never-in-the-file"));
+
+        app::AppSettings reread(QStringLiteral("ice-settings-test"));
+        QVERIFY(reread.load().isEmpty());
+        const ui::SettingsValues back = PhoneBinding::settingsValues(reread);
+        QCOMPARE(back.stunServer, QStringLiteral("stun.a.example:3479"));
+        QCOMPARE(back.turnServer, QStringLiteral("turns:turn.a.example:5349"));
+        QCOMPARE(back.turnUser, QStringLiteral("alice"));
+        QVERIFY(back.turnPassword.isEmpty());
+        QVERIFY(!back.turnPasswordKnown); // no file: the keychain (TurnPassword) knows it
+
+        // Only a TURN server change restarts the account; a password typed is handled apart.
+        ui::SettingsValues changed = back;
+        changed.turnPassword = QStringLiteral("typed");
+        QVERIFY(!PhoneBinding::needsRestart(back, changed));
+        changed.stunServer = QStringLiteral("192.0.2.1");
+        QVERIFY(PhoneBinding::needsRestart(back, changed));
+
+        // A TURN server needs a password, typed now or known already.
+        changed = back;
+        QVERIFY(PhoneBinding::turnPasswordProblem(changed).contains(QStringLiteral("password")));
+        changed.turnPasswordKnown = true;
+        QVERIFY(PhoneBinding::turnPasswordProblem(changed).isEmpty());
+        changed.turnPasswordKnown = false;
+        changed.turnPassword = QStringLiteral("x");
+        QVERIFY(PhoneBinding::turnPasswordProblem(changed).isEmpty());
+
+        // Bad entries are refused in words and leave the file as it was.
+        const QByteArray before = fileText(settings.profilePath());
+        for (const auto &[stun, turn, user, words] :
+             {std::tuple{"stun.a.example:0", "", "", "The STUN server"},
+              std::tuple{"stun a.example", "", "", "The STUN server"},
+              std::tuple{"", "http://turn.a.example", "alice", "must start with turn: or turns:"},
+              std::tuple{"", "turn:turn.a.example?proto=udp", "alice", "the only parameter"},
+              std::tuple{"", "turn:turn.a.example", "", "user name"}}) {
+            ui::SettingsValues bad = back;
+            bad.stunServer = QString::fromUtf8(stun);
+            bad.turnServer = QString::fromUtf8(turn);
+            bad.turnUser = QString::fromUtf8(user);
+            const QString error = PhoneBinding::applySettings(settings, bad);
+            QVERIFY2(error.contains(QString::fromUtf8(words)), qPrintable(error));
+            QCOMPARE(fileText(settings.profilePath()), before);
+        }
+    }
+
+    void turnPasswordGoesToTheKeychainNotTheFile() {
+        app::AppSettings settings(QStringLiteral("turn-keychain-test"));
+        QVERIFY(settings.load().isEmpty());
+        settings.setAddress(QStringLiteral("alice@a.example"));
+        QVERIFY(settings.save().isEmpty());
+        app::PhoneController phone(settings);
+        ui::MainWindow window;
+        PhoneBinding binding(phone, settings, window);
+        MemorySecretStore keychain;
+        app::TurnPassword turn(&keychain);
+        binding.setTurnPassword(&turn);
+        const QString entry = QStringLiteral("turn-password sip:alice@a.example");
+
+        // A TURN server without its password is refused, nothing saved.
+        binding.openSettings();
+        auto *dialog = window.findChild<ui::SettingsDialog *>();
+        QVERIFY(dialog != nullptr);
+        ui::SettingsValues values = dialog->values();
+        values.turnServer = QStringLiteral("turn:turn.a.example?transport=tcp");
+        values.turnUser = QStringLiteral("alice");
+        dialog->setValues(values);
+        dialog->accept();
+        QVERIFY2(errorText(*dialog).contains(QStringLiteral("Enter the password for the TURN "
+                                                            "server")),
+                 qPrintable(errorText(*dialog)));
+        QVERIFY(dialog->isVisible());
+        QVERIFY(settings.turnServer().isEmpty());
+
+        // A bad server with a password: refused too, the password not kept anywhere.
+        values.turnServer = QStringLiteral("turn:turn.a.example:70000");
+        values.turnPassword = QStringLiteral("tp-s3cret");
+        dialog->setValues(values);
+        dialog->accept();
+        QVERIFY2(errorText(*dialog).contains(QStringLiteral("port must be 1 to 65535")),
+                 qPrintable(errorText(*dialog)));
+        QTest::qWait(20);
+        QVERIFY(keychain.entries.isEmpty());
+        QVERIFY(!turn.known());
+
+        // Good values: the server in the profile, the password in the keychain.
+        values.turnServer = QStringLiteral("turn:turn.a.example?transport=tcp");
+        dialog->setValues(values);
+        dialog->accept();
+        QTRY_COMPARE(keychain.entries.value(entry), QByteArray("tp-s3cret"));
+        QVERIFY(turn.known());
+        QCOMPARE(turn.value(), QByteArray("tp-s3cret"));
+        QCOMPARE(settings.turnServer(), QStringLiteral("turn:turn.a.example:3478?transport=tcp"));
+        const QByteArray profile = fileText(settings.profilePath());
+        QVERIFY2(profile.contains("turn_user = \"alice\""), profile.constData());
+        QVERIFY(!profile.contains("tp-s3cret"));
+        QVERIFY(!fileText(settings.settingsPath()).contains("tp-s3cret"));
+
+        // Opened again: the password is never shown, only that one is stored; saving
+        // without typing keeps it.
+        QTRY_VERIFY(window.findChild<ui::SettingsDialog *>() == nullptr);
+        binding.openSettings();
+        dialog = window.findChild<ui::SettingsDialog *>();
+        QVERIFY(dialog != nullptr);
+        values = dialog->values();
+        QVERIFY(values.turnPassword.isEmpty());
+        QVERIFY(values.turnPasswordKnown);
+        auto *passwordEdit = dialog->findChild<QLineEdit *>(QStringLiteral("turnPasswordEdit"));
+        QVERIFY(passwordEdit != nullptr);
+        QCOMPARE(passwordEdit->echoMode(), QLineEdit::Password);
+        QVERIFY(passwordEdit->text().isEmpty());
+        QVERIFY(passwordEdit->placeholderText().contains(QStringLiteral("Stored")));
+        values.stunServer = QStringLiteral("stun.a.example");
+        dialog->setValues(values);
+        dialog->accept();
+        QTRY_VERIFY(window.findChild<ui::SettingsDialog *>() == nullptr);
+        QCOMPARE(keychain.entries.value(entry), QByteArray("tp-s3cret"));
+
+        // Removing the TURN server forgets its password.
+        binding.openSettings();
+        dialog = window.findChild<ui::SettingsDialog *>();
+        QVERIFY(dialog != nullptr);
+        values = dialog->values();
+        values.turnServer.clear();
+        values.turnUser.clear();
+        dialog->setValues(values);
+        dialog->accept();
+        QTRY_VERIFY(!keychain.entries.contains(entry));
+        QVERIFY(!turn.known());
+        QVERIFY(!fileText(settings.profilePath()).contains("turn_"));
+    }
+
+    void iceServerTestShowsTheKinds() {
+        app::AppSettings settings(QStringLiteral("ice-test-test"));
+        QVERIFY(settings.load().isEmpty());
+        settings.setAddress(QStringLiteral("alice@a.example"));
+        QVERIFY(settings.save().isEmpty());
+        app::PhoneController phone(settings);
+        ui::MainWindow window;
+        PhoneBinding binding(phone, settings, window);
+
+        // The probe answers from its own thread, as libnice's does.
+        std::vector<media::IceSessionConfig> asked;
+        media::IceProbeResult answer;
+        std::vector<std::jthread> threads; // joined however the test ends
+        app::IceServerTest test(
+            [&](media::IceSessionConfig config, std::function<void(media::IceProbeResult)> done) {
+                asked.push_back(config);
+                threads.emplace_back([done = std::move(done), answer] { done(answer); });
+            });
+        binding.setIceServerTest(&test);
+        binding.openSettings();
+        auto *dialog = window.findChild<ui::SettingsDialog *>();
+        QVERIFY(dialog != nullptr);
+        auto *button = dialog->findChild<QPushButton *>(QStringLiteral("iceTestButton"));
+        QVERIFY(button != nullptr);
+        QVERIFY(!button->isHidden());
+
+        // Nothing to test, or a bad entry: words, and no probe.
+        button->click();
+        QVERIFY2(dialog->iceTestText().contains(QStringLiteral("Enter a STUN or TURN server")),
+                 qPrintable(dialog->iceTestText()));
+        ui::SettingsValues values = dialog->values();
+        values.turnServer = QStringLiteral("turn:turn.a.example:0");
+        values.turnUser = QStringLiteral("alice");
+        dialog->setValues(values);
+        button->click();
+        QVERIFY2(dialog->iceTestText().contains(QStringLiteral("port must be")),
+                 qPrintable(dialog->iceTestText()));
+        QVERIFY(asked.empty());
+
+        // Everything gathered: the kinds in words.
+        values.stunServer = QStringLiteral("stun.a.example");
+        values.turnServer = QStringLiteral("turns:turn.a.example");
+        values.turnPassword = QStringLiteral("typed, not saved");
+        values.dnsServer = QStringLiteral("127.0.0.53:5353");
+        dialog->setValues(values);
+        answer.kinds = {media::CandidateKind::Relayed, media::CandidateKind::Host,
+                        media::CandidateKind::ServerReflexive};
+        button->click();
+        QVERIFY(!button->isEnabled());
+        QTRY_VERIFY(button->isEnabled());
+        QCOMPARE(dialog->iceTestText(),
+                 QStringLiteral("Got host, server-reflexive, relayed candidates."));
+        QCOMPARE(asked.size(), std::size_t(1));
+        QVERIFY(asked[0].servers.stun.has_value());
+        QCOMPARE(asked[0].servers.stun->host, std::string("stun.a.example"));
+        QVERIFY(asked[0].servers.turn.has_value());
+        QVERIFY(asked[0].servers.turn->transport == media::TurnTransport::Tls);
+        QCOMPARE(asked[0].servers.turn->user, std::string("alice"));
+        QCOMPARE(asked[0].servers.turn->password, std::string("typed, not saved"));
+        QVERIFY(asked[0].resolve != nullptr);
+        QCOMPARE(asked[0].resolve("192.0.2.5"), std::vector<std::string>{"192.0.2.5"});
+
+        // The relay missing: the probe's problem, in words.
+        answer.kinds = {media::CandidateKind::Host, media::CandidateKind::ServerReflexive};
+        answer.problems = {"the TURN server did not answer"};
+        button->click();
+        QTRY_VERIFY(button->isEnabled());
+        QVERIFY2(dialog->iceTestText().contains(QStringLiteral("Got host, server-reflexive "
+                                                               "candidates. Problems: the TURN "
+                                                               "server did not answer")),
+                 qPrintable(dialog->iceTestText()));
+        // Nothing was saved by testing.
+        QVERIFY(settings.turnServer().isEmpty());
+        dialog->reject();
+
+        // What the words say when the probe names no problem but a kind is missing.
+        media::IceServers servers;
+        servers.stun = media::StunServer{"stun.a.example", 3478};
+        media::IceProbeResult hostOnly;
+        hostOnly.kinds = {media::CandidateKind::Host};
+        QVERIFY(!app::IceServerTest::passed(hostOnly, servers));
+        QVERIFY2(app::IceServerTest::describe(hostOnly, servers)
+                     .contains(QStringLiteral("no server-reflexive address from the STUN server "
+                                              "stun.a.example:3478")),
+                 qPrintable(app::IceServerTest::describe(hostOnly, servers)));
+        QVERIFY(app::IceServerTest::describe({}, {}).contains(QStringLiteral("No candidates")));
     }
 
     void incomingCallShowsNonModalDialogUntilCallerGivesUp() {

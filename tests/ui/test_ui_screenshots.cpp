@@ -111,8 +111,14 @@ private Q_SLOTS:
         v.certificateLifetimeDays = 7;
         v.cacheTtlSeconds = 0;
         v.dnsServer = QStringLiteral("192.0.2.53:53");
+        v.stunServer = QStringLiteral("stun.a.example:3478");
+        v.turnServer = QStringLiteral("turns:turn.a.example:5349");
+        v.turnUser = QStringLiteral("alice");
+        v.turnPasswordKnown = true;
         v.requireEndToEnd = true;
         d.setValues(v);
+        d.setIceTestAvailable(true);
+        d.iceTestFinished(true, QStringLiteral("Got host, server-reflexive, relayed candidates."));
         for (int tab = 0; tab < 3; ++tab) {
             d.showSection(tab);
             shoot(&d, QStringLiteral("settings-%1").arg(tab));
