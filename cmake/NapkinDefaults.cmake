@@ -26,6 +26,17 @@ function(napkin_defaults target)
     endif()
     target_compile_definitions(${target} PRIVATE QT_NO_KEYWORDS QT_NO_CAST_FROM_ASCII
                                OPENSSL_API_COMPAT=30000 OPENSSL_NO_DEPRECATED)
+    # libnice and Sofia-SIP both export a function named stun_message_length
+    # (different meanings). Whichever library the dynamic linker meets first
+    # serves both, and libnice's STUN (ICE checks, TURN) breaks if it is
+    # Sofia's: every executable loads libnice before everything else. Sofia's
+    # own STUN client, which would then break instead, is never used.
+    # IceSession::create checks it at run time as well.
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "EXECUTABLE")
+        target_link_options(${target} BEFORE PRIVATE
+                            "LINKER:--push-state,--no-as-needed,-lnice,--pop-state")
+    endif()
 endfunction()
 
 # One test executable per unit: napkin_add_test(NAME test_x SOURCES ... LIBS ...)

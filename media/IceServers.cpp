@@ -12,8 +12,8 @@ namespace {
 constexpr std::size_t kMaxHost = 253;
 
 bool isHostChar(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.';
 }
 
 /// HOST[:PORT] into host and port (`port` keeps its default when absent).

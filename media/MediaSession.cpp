@@ -6,6 +6,7 @@
 #include "crypto/Encoding.h"
 #include "media/AudioProcessor.h"
 #include "media/MediaLog.h"
+#include "media/PacketTransport.h"
 #include "media/RtcpPacket.h"
 #include "media/RtpLatch.h"
 #include "media/RtpPacket.h"
@@ -94,6 +95,10 @@ private:
     void playout();
     void sendRtcp(Clock::time_point now, bool bye);
     void drain(UdpSocket &socket, bool rtcpSocket, Clock::time_point now);
+    /// Reads what the transport (ICE) holds; no latching, ICE chose the path.
+    void drainTransport(Clock::time_point now);
+    void drainAll(Clock::time_point now);
+    [[nodiscard]] bool sendDatagram(std::span<const std::uint8_t> packet, bool rtcp);
     /// Counts a packet that SRTP rejected, by why it was rejected.
     void countRejected(MediaErrc code);
     void onRtp(std::vector<std::uint8_t> &packet, const SocketAddress &from, Clock::time_point now);
@@ -201,13 +206,17 @@ MediaResult<void> MediaSession::Engine::start(MediaSessionConfig config) {
     m_remoteRtcp = *remote;
     m_latch = RtpLatch();
     m_remoteRtcp.setPort(n.rtcpMux ? n.remotePort : n.remoteRtcpPort);
-    if (!m_rtp.isOpen()) {
+    if (config.transport) {
+        // ICE carries RTP and (multiplexed) RTCP: no socket of our own.
+        m_rtp.close();
+        m_rtcp.close();
+    } else if (!m_rtp.isOpen()) {
         const std::string any = remote->family() == AF_INET6 ? "::" : "0.0.0.0";
         if (auto opened = open(any, 0, !n.rtcpMux); !opened) {
             return fail(opened.error());
         }
     }
-    if (!n.rtcpMux && !m_rtcp.isOpen()) {
+    if (!config.transport && !n.rtcpMux && !m_rtcp.isOpen()) {
         // Opened for rtcp-mux but the peer did not take it: try the next port.
         const std::string any = remote->family() == AF_INET6 ? "::" : "0.0.0.0";
         if (auto r = UdpSocket::bind(any, static_cast<std::uint16_t>(m_localPort + 1))) {
@@ -335,7 +344,11 @@ void MediaSession::Engine::run() {
         pollfd fds[3] = {{m_wake.fd, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
         nfds_t watched = 1;
         if (!m_stats.flowing && !readEarly) {
-            fds[watched++].fd = m_rtp.fd();
+            if (m_config.transport) {
+                fds[watched++].fd = m_config.transport->readableFd();
+            } else {
+                fds[watched++].fd = m_rtp.fd();
+            }
             if (m_rtcp.isOpen()) {
                 fds[watched++].fd = m_rtcp.fd();
             }
@@ -352,19 +365,13 @@ void MediaSession::Engine::run() {
         const auto now = Clock::now();
         if (now < next) {
             if (ready > 0) {
-                drain(m_rtp, false, now);
-                if (m_rtcp.isOpen()) {
-                    drain(m_rtcp, true, now);
-                }
+                drainAll(now);
                 readEarly = true;
             }
             continue;
         }
         readEarly = false;
-        drain(m_rtp, false, now);
-        if (m_rtcp.isOpen()) {
-            drain(m_rtcp, true, now);
-        }
+        drainAll(now);
         tick(now);
         next += frame;
         if (now - next > std::chrono::milliseconds(200)) {
@@ -376,6 +383,60 @@ void MediaSession::Engine::run() {
     publish();
     emit(MediaEvent::Kind::Stopped);
     mediaLog(LogLevel::Info, "media: stopped");
+}
+
+void MediaSession::Engine::drainAll(Clock::time_point now) {
+    if (m_config.transport) {
+        drainTransport(now);
+        return;
+    }
+    drain(m_rtp, false, now);
+    if (m_rtcp.isOpen()) {
+        drain(m_rtcp, true, now);
+    }
+}
+
+void MediaSession::Engine::drainTransport(Clock::time_point now) {
+    std::uint8_t buffer[kMaxDatagram];
+    for (int i = 0; i < 64; ++i) {
+        const std::size_t n = m_config.transport->receive(buffer);
+        if (n == 0) {
+            return;
+        }
+        std::vector<std::uint8_t> packet(buffer, buffer + n);
+        if (isRtcpPacket(packet)) {
+            onRtcp(packet, now);
+        } else {
+            onRtp(packet, m_remoteRtp, now);
+        }
+    }
+}
+
+bool MediaSession::Engine::sendDatagram(std::span<const std::uint8_t> packet, bool rtcp) {
+    if (m_config.transport) {
+        // Without rtcp-mux ICE has no second component: RTCP is not sent.
+        if (rtcp && !m_config.media.rtcpMux) {
+            return false;
+        }
+        if (!m_config.transport->send(packet)) {
+            if (m_sendErrors++ % 500 == 0) {
+                mediaLog(LogLevel::Warning, "media: ICE has no working path yet");
+            }
+            return false;
+        }
+        return true;
+    }
+    if (rtcp) {
+        UdpSocket &socket = m_config.media.rtcpMux || !m_rtcp.isOpen() ? m_rtp : m_rtcp;
+        return static_cast<bool>(socket.sendTo(packet, m_remoteRtcp));
+    }
+    if (auto ok = m_rtp.sendTo(packet, m_remoteRtp); !ok) {
+        if (m_sendErrors++ % 500 == 0) {
+            mediaLog(LogLevel::Warning, "media: " + ok.error().message);
+        }
+        return false;
+    }
+    return true;
 }
 
 void MediaSession::Engine::drain(UdpSocket &socket, bool rtcpSocket, Clock::time_point now) {
@@ -530,10 +591,7 @@ void MediaSession::Engine::sendPacket(const RtpHeader &header,
         }
         return;
     }
-    if (auto ok = m_rtp.sendTo(m_sendBuffer, m_remoteRtp); !ok) {
-        if (m_sendErrors++ % 500 == 0) {
-            mediaLog(LogLevel::Warning, "media: " + ok.error().message);
-        }
+    if (!sendDatagram(m_sendBuffer, false)) {
         return;
     }
     ++m_stats.packetsSent;
@@ -671,8 +729,7 @@ void MediaSession::Engine::sendRtcp(Clock::time_point now, bool bye) {
     if (auto ok = m_srtp->protectRtcp(packet); !ok) {
         return;
     }
-    UdpSocket &socket = m_config.media.rtcpMux || !m_rtcp.isOpen() ? m_rtp : m_rtcp;
-    if (socket.sendTo(packet, m_remoteRtcp)) {
+    if (sendDatagram(packet, true)) {
         ++m_stats.rtcpSent;
     }
 }

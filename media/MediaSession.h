@@ -29,6 +29,7 @@
 namespace napkin::media {
 
 class AudioProcessor;
+class PacketTransport;
 
 /// The figures a call shows and tests check. Loss and jitter of what we
 /// receive come from our own counters; the peer's view of what we send comes
@@ -103,6 +104,9 @@ struct MediaSessionConfig {
     unsigned rtcpIntervalMs = 5000;  ///< mean; randomised by +-50 % (RFC 3550)
     unsigned stallTimeoutMs = 2000;
     std::string cname; ///< RTCP CNAME; empty: a random one
+    /// When set (ICE), RTP and multiplexed RTCP go through it instead of the
+    /// session's own UDP socket, and the peer's address is not latched.
+    std::shared_ptr<PacketTransport> transport;
 };
 
 class MediaSession {

@@ -124,6 +124,23 @@ const RtpFormat *pickEvent(const SdpMedia &m, std::uint32_t clockRate) {
     return any;
 }
 
+void writeIce(const LocalMediaOptions &options, SdpMedia &m) {
+    if (!options.ice) {
+        return;
+    }
+    m.iceUfrag = options.ice->ufrag;
+    m.icePwd = options.ice->pwd;
+    m.candidates = options.ice->candidates;
+}
+
+std::optional<IceRemote> remoteIce(const SessionDescription &sdp, const SdpMedia &m) {
+    auto credentials = sdp.iceOf(m);
+    if (!credentials) {
+        return std::nullopt;
+    }
+    return IceRemote{std::move(credentials->first), std::move(credentials->second), m.candidates};
+}
+
 } // namespace
 
 MediaResult<PendingOffer> makeOffer(const LocalMediaOptions &options) {
@@ -172,6 +189,7 @@ MediaResult<PendingOffer> makeOffer(const LocalMediaOptions &options) {
         m.crypto.push_back(std::move(*crypto));
     }
     m.direction = options.direction;
+    writeIce(options, m);
     out.sdp.media.push_back(std::move(m));
     return out;
 }
@@ -279,6 +297,11 @@ MediaResult<AnswerResult> answerOffer(const SessionDescription &offer,
             intersectDirections(reverseDirection(offer.directionOf(om)), options.direction);
         out.media.direction = *m.direction;
         out.media.rtcpMux = m.rtcpMux;
+        // RFC 8839 section 4.2: no ICE in an answer to an offer without it.
+        out.media.remoteIce = remoteIce(offer, om);
+        if (out.media.remoteIce) {
+            writeIce(options, m);
+        }
         out.sdp.media.push_back(std::move(m));
     }
 
@@ -387,6 +410,9 @@ MediaResult<NegotiatedMedia> applyAnswer(const PendingOffer &offer,
     n.direction =
         intersectDirections(reverseDirection(answer.directionOf(am)), offer.options.direction);
     n.ptimeMs = offer.options.ptimeMs;
+    if (offer.options.ice) {
+        n.remoteIce = remoteIce(answer, am);
+    }
     return n;
 }
 

@@ -7,6 +7,7 @@
 // offers RTP/SAVP with SDES keys and never accepts plain RTP.
 
 #include "media/CodecId.h"
+#include "media/IceDescription.h"
 #include "media/Sdp.h"
 
 #include <optional>
@@ -24,7 +25,10 @@ struct LocalMediaOptions {
     bool telephoneEvent = true;                          ///< offer/accept RFC 4733 DTMF
     MediaDirection direction = MediaDirection::SendRecv; ///< e.g. sendonly to hold
     unsigned ptimeMs = 20;
-    bool rtcpMux = true;              ///< offer/accept RTCP on the RTP port
+    bool rtcpMux = true; ///< offer/accept RTCP on the RTP port
+    /// ICE attributes to write (RFC 8839); `address` and `port` are then the
+    /// default candidate's. An answer carries them only when the offer did.
+    std::optional<IceLocal> ice;
     std::uint64_t sessionVersion = 1; ///< o= version; bump it for a re-offer
 };
 
@@ -47,6 +51,8 @@ struct NegotiatedMedia {
     std::optional<std::uint64_t> receiveKeyLifetime;
     MediaDirection direction = MediaDirection::SendRecv; ///< what WE do
     unsigned ptimeMs = 20;
+    /// The peer's ICE attributes, when both sides do ICE.
+    std::optional<IceRemote> remoteIce;
 };
 
 /// An offer we sent, kept until its answer comes back (it holds our keys).

@@ -61,6 +61,70 @@ bool isToken(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), isTokenChar);
 }
 
+/// RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/".
+bool isIceChars(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '+' || c == '/';
+    });
+}
+
+/// The problem with an a=ice-ufrag (4-256 ice-chars) or a=ice-pwd (22-256).
+std::optional<std::string> iceCredentialProblem(std::string_view name, std::string_view value) {
+    const std::size_t least = name == "ice-ufrag" ? 4 : 22;
+    if (value.size() < least || value.size() > 256 || !isIceChars(value)) {
+        return "a=" + std::string(name) + " must be " + std::to_string(least) +
+               " to 256 characters of A-Z, a-z, 0-9, + and /";
+    }
+    return std::nullopt;
+}
+
+/// RFC 8839 section 5.1: foundation component transport priority address
+/// port "typ" type [raddr A rport P] *(name value). The address may be an
+/// IP literal or a name (an mDNS one, say); the user of the candidate
+/// decides what it can use.
+std::optional<std::string> candidateProblem(std::string_view value) {
+    const auto f = splitSpaces(value);
+    if (f.size() < 8 || f.size() % 2 != 0) {
+        return "a=candidate needs foundation, component, transport, priority, address, port, "
+               "typ and a type, then name-value pairs";
+    }
+    if (f[0].empty() || f[0].size() > 32 || !isIceChars(f[0])) {
+        return "a=candidate's foundation must be 1 to 32 characters of A-Z, a-z, 0-9, + and /";
+    }
+    const auto component = number<unsigned>(f[1]);
+    if (!component || *component < 1 || *component > 256) {
+        return "a=candidate's component must be 1 to 256";
+    }
+    if (!isToken(f[2])) {
+        return "a=candidate's transport is not a token";
+    }
+    const auto priority = number<std::uint64_t>(f[3]);
+    if (!priority || *priority < 1 || *priority > 0xFFFFFFFFu) {
+        return "a=candidate's priority must be 1 to 4294967295";
+    }
+    if (f[4].empty() || f[4].size() > 255 || !isToken(f[4])) {
+        return "a=candidate's address is not an address";
+    }
+    const auto port = number<std::uint32_t>(f[5]);
+    if (!port || *port > 65535) {
+        return "a=candidate's port must be 0 to 65535";
+    }
+    if (f[6] != "typ" || !isToken(f[7])) {
+        return "a=candidate needs \"typ <type>\" after the port";
+    }
+    for (std::size_t i = 8; i + 1 < f.size(); i += 2) {
+        if (!isToken(f[i]) || f[i + 1].empty() || f[i + 1].size() > 255) {
+            return "a=candidate has a malformed extension";
+        }
+        if (f[i] == "rport" &&
+            (!number<std::uint32_t>(f[i + 1]) || *number<std::uint32_t>(f[i + 1]) > 65535)) {
+            return "a=candidate's rport must be 0 to 65535";
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<MediaDirection> directionFromName(std::string_view name) {
     if (name == "sendrecv") {
         return MediaDirection::SendRecv;
@@ -472,9 +536,21 @@ MediaResult<void> Parser::attribute(std::string_view value, SdpMedia *media) {
         slot = *dir;
         return {};
     }
+    if (name == "ice-ufrag" || name == "ice-pwd") {
+        if (auto problem = iceCredentialProblem(name, attrValue)) {
+            return fail(error(*problem));
+        }
+        auto &slot = name == "ice-ufrag" ? (media != nullptr ? media->iceUfrag : m_sdp.iceUfrag)
+                                         : (media != nullptr ? media->icePwd : m_sdp.icePwd);
+        if (slot) {
+            return fail(error("a second a=" + std::string(name)));
+        }
+        slot = std::string(attrValue);
+        return {};
+    }
     if (media == nullptr) {
         if (name == "crypto" || name == "rtpmap" || name == "fmtp" || name == "ptime" ||
-            name == "maxptime" || name == "rtcp-mux" || name == "rtcp") {
+            name == "maxptime" || name == "rtcp-mux" || name == "rtcp" || name == "candidate") {
             return fail(error("a=" + std::string(name) + " belongs in a media section"));
         }
         m_sdp.otherAttributes.emplace_back(name, attrValue);
@@ -648,6 +724,17 @@ MediaResult<void> Parser::mediaAttribute(std::string_view name, std::string_view
         m.rtcpPort = static_cast<std::uint16_t>(*port);
         return {};
     }
+    if (name == "candidate") {
+        if (auto problem = candidateProblem(value)) {
+            return fail(error(*problem));
+        }
+        if (m.candidates.size() >= kMaxSdpCandidates) {
+            return fail(error("more than " + std::to_string(kMaxSdpCandidates) +
+                              " a=candidate lines in one media section"));
+        }
+        m.candidates.emplace_back(value);
+        return {};
+    }
     m.otherAttributes.emplace_back(name, value);
     return {};
 }
@@ -731,6 +818,16 @@ const SdpConnection *SessionDescription::connectionOf(const SdpMedia &m) const {
     return connection ? &*connection : nullptr;
 }
 
+std::optional<std::pair<std::string, std::string>>
+SessionDescription::iceOf(const SdpMedia &m) const {
+    const auto &ufrag = m.iceUfrag ? m.iceUfrag : iceUfrag;
+    const auto &pwd = m.icePwd ? m.icePwd : icePwd;
+    if (!ufrag || !pwd || m.candidates.empty()) {
+        return std::nullopt;
+    }
+    return std::make_pair(*ufrag, *pwd);
+}
+
 MediaResult<SessionDescription> parseSdp(std::string_view text) {
     return Parser().run(text);
 }
@@ -753,6 +850,12 @@ std::string formatSdp(const SessionDescription &sdp) {
         line(connection(*sdp.connection));
     }
     line("t=0 0");
+    if (sdp.iceUfrag) {
+        line("a=ice-ufrag:" + *sdp.iceUfrag);
+    }
+    if (sdp.icePwd) {
+        line("a=ice-pwd:" + *sdp.icePwd);
+    }
     for (const auto &[name, value] : sdp.otherAttributes) {
         line("a=" + name + (value.empty() ? "" : ":" + value));
     }
@@ -792,6 +895,15 @@ std::string formatSdp(const SessionDescription &sdp) {
         }
         for (const auto &c : m.crypto) {
             line("a=crypto:" + formatCryptoAttribute(c));
+        }
+        if (m.iceUfrag) {
+            line("a=ice-ufrag:" + *m.iceUfrag);
+        }
+        if (m.icePwd) {
+            line("a=ice-pwd:" + *m.icePwd);
+        }
+        for (const auto &c : m.candidates) {
+            line("a=candidate:" + c);
         }
         for (const auto &[name, value] : m.otherAttributes) {
             line("a=" + name + (value.empty() ? "" : ":" + value));

@@ -5,9 +5,9 @@
 
 // A strict parser and builder for the SDP (RFC 4566) of audio calls. It
 // understands what Napkin negotiates (rtpmap, fmtp, crypto, direction, ptime,
-// rtcp, rtcp-mux); any other well-formed attribute is kept but ignored, as
-// RFC 4566 section 5.13 requires. A parsed description may hold keys: never
-// log it, and never log formatSdp() output.
+// rtcp, rtcp-mux, and ICE's ice-ufrag, ice-pwd, candidate); any other well-formed attribute is kept
+// but ignored, as RFC 4566 section 5.13 requires. A parsed description may hold keys: never log it,
+// and never log formatSdp() output.
 
 #include "media/MediaError.h"
 #include "media/SdesCrypto.h"
@@ -77,6 +77,12 @@ struct SdpMedia {
     std::optional<unsigned> maxptime;
     bool rtcpMux = false;
     std::optional<std::uint16_t> rtcpPort; ///< a=rtcp
+    /// RFC 8839 ICE attributes (media level; the session-level ufrag and
+    /// password apply when these are absent, see SessionDescription::iceOf).
+    std::optional<std::string> iceUfrag;
+    std::optional<std::string> icePwd; ///< authenticates connectivity checks: never log
+    /// a=candidate values without "candidate:", syntax checked (RFC 8839 5.1).
+    std::vector<std::string> candidates;
     /// Well-formed attributes Napkin does not act on, as (name, value).
     std::vector<std::pair<std::string, std::string>> otherAttributes;
 
@@ -93,6 +99,8 @@ struct SessionDescription {
     std::optional<SdpConnection> connection;
     std::optional<MediaDirection> direction;
     std::vector<SdpMedia> media;
+    std::optional<std::string> iceUfrag; ///< session-level a=ice-ufrag
+    std::optional<std::string> icePwd;   ///< session-level a=ice-pwd
     std::vector<std::pair<std::string, std::string>> otherAttributes;
 
     /// The media-level direction, else the session-level one, else sendrecv.
@@ -100,6 +108,10 @@ struct SessionDescription {
     /// The media-level connection, else the session-level one (parseSdp
     /// guarantees one of them for every m= line).
     [[nodiscard]] const SdpConnection *connectionOf(const SdpMedia &m) const;
+    /// The ICE ufrag and password that apply to `m` (media level, else
+    /// session level); nullopt when the stream does not do ICE (RFC 8839
+    /// requires both, and at least one candidate).
+    [[nodiscard]] std::optional<std::pair<std::string, std::string>> iceOf(const SdpMedia &m) const;
 };
 
 /// Limits that keep a hostile description cheap to reject.
@@ -107,6 +119,7 @@ inline constexpr std::size_t kMaxSdpSize = 32 * 1024;
 inline constexpr std::size_t kMaxSdpLine = 4096;
 inline constexpr std::size_t kMaxSdpMedia = 8;
 inline constexpr std::size_t kMaxSdpFormats = 64;
+inline constexpr std::size_t kMaxSdpCandidates = 32; ///< per m= line
 
 /// Parses an SDP body. Lines end in CRLF (a bare LF is tolerated). Fails with
 /// MalformedSdp (syntax, order, missing lines, an attribute that does not

@@ -106,6 +106,13 @@ Call::Call(Context context, Direction direction, QString id, nua_handle_s *handl
                 : std::variant<OutgoingLeg, IncomingLeg>(IncomingLeg{})) {
     m_sdp->onFlowing([this](bool flowing) { Q_EMIT mediaFlowing(flowing); });
     m_sdp->onDtmf([this](char digit) { Q_EMIT dtmfReceived(digit); });
+    m_sdp->onMediaPath([this](const media::IcePath &path) { Q_EMIT mediaPath(path); },
+                       [this](const std::string &why) {
+                           const std::string text =
+                               "no network path to " + m_peerAor + "'s device: " + why;
+                           qCWarning(lcSip).noquote() << "call" << m_id << logText(text);
+                           Q_EMIT mediaPathFailed(QString::fromStdString(text));
+                       });
 }
 
 Call::~Call() {
@@ -188,6 +195,18 @@ void Call::setVerdict(IdentityVerdict verdict) {
     qCInfo(lcSip).noquote() << "call" << m_id << "identity of" << logText(m_verdict.aor)
                             << verdictName(m_verdict.kind).data() << logText(m_verdict.reason);
     Q_EMIT identityChecked(m_verdict);
+}
+
+void Call::onMediaPrepared() {
+    if (auto *leg = std::get_if<IncomingLeg>(&m_leg)) {
+        if (std::exchange(leg->answerWhenPrepared, false)) {
+            answer();
+        }
+        return;
+    }
+    if (auto deferred = std::exchange(out().deferred, std::nullopt)) {
+        finishAnswer(deferred->verdict, std::move(deferred->sdp));
+    }
 }
 
 void Call::mediaAgreed() {

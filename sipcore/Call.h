@@ -187,6 +187,11 @@ Q_SIGNALS:
     void holdChanged(bool localHold, bool remoteHold);
     /// Authenticated media started (true) or stopped (false) arriving.
     void mediaFlowing(bool flowing);
+    /// ICE selected the pair media takes (again after a restart).
+    void mediaPath(const napkin::media::IcePath &path);
+    /// No ICE pair worked within the deadline: the call has no sound. `why`
+    /// says so in words ("no network path to bob@b.example's device: ...").
+    void mediaPathFailed(const QString &why);
     /// The peer sent an RFC 4733 digit ('0'-'9', '*', '#', 'A'-'D').
     void dtmfReceived(char digit);
     void ended(const napkin::sip::CallEnd &end);
@@ -227,6 +232,11 @@ private:
         std::uint32_t receivedBodies = 0; ///< the last sequence accepted from the peer
         std::string lastOfferSent;        ///< sdpDigest of our latest offer
     };
+    /// A checked 2xx whose answer waits for ICE gathering.
+    struct DeferredAnswer {
+        IdentityVerdict verdict;
+        std::optional<std::string> sdp;
+    };
     struct OutgoingLeg {
         IdentityHeaders sent;
         std::string requestUri; ///< where to send the INVITE, when not to the AOR
@@ -242,10 +252,12 @@ private:
         AnswerPhase answer = AnswerPhase::Awaiting;
         crypto::MimeBody answerBody;                       ///< the 2xx's body
         std::chrono::steady_clock::time_point okArrived{}; ///< when the first 2xx arrived
+        std::optional<DeferredAnswer> deferred;
     };
     struct IncomingLeg {
         IdentityHeaders received;
         crypto::MimeBody invite;
+        bool answerWhenPrepared = false; ///< answer() waits for ICE gathering
     };
 
     [[nodiscard]] OutgoingLeg &out() { return std::get<OutgoingLeg>(m_leg); }
@@ -321,6 +333,8 @@ private:
                                                          const char *what, bool answer);
 
     // Shared (Call.cpp).
+    /// ICE gathering finished: an answer() or a checked 2xx that waited goes on.
+    void onMediaPrepared();
     void setState(State state);
     void setVerdict(IdentityVerdict verdict);
     void mediaAgreed();

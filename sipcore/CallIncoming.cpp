@@ -185,12 +185,20 @@ void Call::decide(const IdentityVerdict &verdict) {
     }
     m_security.protection = d.endToEnd ? Protection::Agreed : Protection::Clear;
     m_security.reason = d.reason;
+    // ICE gathers while it rings: our offer (or answer) is in the 200 OK.
+    m_sdp->prepare(offerIsOurs() ? std::nullopt
+                                 : std::optional<std::string_view>(crypto::asText(invite.body)),
+                   [this] { onMediaPrepared(); });
     respond(180, "Ringing");
     setState(State::Ringing);
 }
 
 void Call::answer() {
     if (m_direction != Direction::Incoming || m_state != State::Ringing) {
+        return;
+    }
+    if (!m_sdp->prepared()) {
+        in().answerWhenPrepared = true; // onMediaPrepared() answers
         return;
     }
     const crypto::MimeBody &invite = in().invite;

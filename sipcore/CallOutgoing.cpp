@@ -88,6 +88,9 @@ void Call::startOutgoing(const std::string &target, const std::string &requestUr
     if (m_identity) {
         m_peerCheck->fetch(); // the callee's set, while the INVITE is on its way
     }
+    // ICE gathers while the INVITE is on its way and the callee's set is
+    // checked: the ACK (our answer) then need not wait for a slow STUN server.
+    m_sdp->prepare(std::nullopt, [this] { onMediaPrepared(); });
     leg.sent.from = m_ctx.host.fromHeader(randomToken(8));
     leg.sent.to = "<" + m_peerAor + ">";
     leg.sent.callId = randomToken(16) + "@napkin";
@@ -400,6 +403,12 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
         return;
     }
     OutgoingLeg &leg = out();
+    if (!m_sdp->prepared()) {
+        // Our answer (in the ACK) must carry our candidates: wait for the
+        // gathering, which has its own deadline.
+        leg.deferred = DeferredAnswer{verdict, std::move(sdp)};
+        return;
+    }
     setVerdict(verdict);
     const BodyKind kind = classifyBody(leg.answerBody.contentType, leg.answerBody.body.size());
     const AnswerDecision decision =

@@ -3,7 +3,9 @@
 
 #include "sipcore/MediaSdpFactory.h"
 
+#include "media/IceSession.h"
 #include "media/MediaSession.h"
+#include "media/Sdp.h"
 #include "media/SrtpSession.h"
 #include "sipcore/SdpExchange.h"
 #include "sipcore/SipLog.h"
@@ -20,9 +22,69 @@ class MediaNegotiator final : public SdpNegotiator {
 public:
     explicit MediaNegotiator(const MediaSettings &settings)
         : m_settings(settings), m_exchange(settings.address, [this] { return localPort(); }),
-          m_context(std::make_unique<QObject>()) {}
+          m_context(std::make_unique<QObject>()) {
+        m_exchange.setIceSource([this]() -> std::optional<media::IceLocal> {
+            if (!m_ice) {
+                return std::nullopt;
+            }
+            return m_ice->local();
+        });
+    }
 
-    ~MediaNegotiator() override { stop(); }
+    ~MediaNegotiator() override {
+        stop();
+        m_ice.reset();
+    }
+
+    void prepare(std::optional<std::string_view> offer, std::function<void()> ready) override {
+        if (m_preparing || m_port != 0) {
+            return; // asked before, or a plain socket is already in the SDP
+        }
+        m_preparing = true;
+        if (!m_settings.ice || (offer && !offersIce(*offer))) {
+            m_prepared = true;
+            if (ready) {
+                ready();
+            }
+            return;
+        }
+        m_ready = std::move(ready);
+        media::IceSessionConfig config;
+        config.localAddress = m_settings.address;
+        config.servers = m_settings.iceServers;
+        config.resolve = m_settings.resolve;
+        config.gatherDeadline = m_settings.iceGatherDeadline;
+        config.checkDeadline = m_settings.iceCheckDeadline;
+        QPointer<QObject> context(m_context.get());
+        config.onEvent = [context, this](const media::IceEvent &event) {
+            // On the ICE thread: hand it to ours, where `this` may be gone.
+            QMetaObject::invokeMethod(
+                context.data(),
+                [context, this, event] {
+                    if (context) {
+                        onIceEvent(event);
+                    }
+                },
+                Qt::QueuedConnection);
+        };
+        auto ice = media::IceSession::create(std::move(config));
+        if (!ice) {
+            qCWarning(lcSip).noquote()
+                << "ICE could not start, media goes without it:" << logText(ice.error().message);
+            m_prepared = true;
+            finishPreparing();
+            return;
+        }
+        m_ice = std::move(ice).value();
+    }
+
+    [[nodiscard]] bool prepared() const override { return !m_preparing || m_prepared; }
+
+    void onMediaPath(std::function<void(const media::IcePath &)> connected,
+                     std::function<void(const std::string &)> failed) override {
+        m_pathConnected = std::move(connected);
+        m_pathFailed = std::move(failed);
+    }
 
     SdpResult<std::string> createOffer(bool hold) override { return m_exchange.createOffer(hold); }
 
@@ -31,7 +93,7 @@ public:
         if (!answer) {
             return fail(std::move(answer).error());
         }
-        if (auto started = startWith(std::move(answer->agreement)); !started) {
+        if (auto started = startWith(std::move(answer->agreement), false); !started) {
             return fail(std::move(started).error());
         }
         return std::move(answer->sdp);
@@ -42,7 +104,7 @@ public:
         if (!agreed) {
             return fail(std::move(agreed).error());
         }
-        return startWith(std::move(agreed).value());
+        return startWith(std::move(agreed).value(), true);
     }
 
     [[nodiscard]] std::optional<NegotiatedMedia> negotiated() const override { return m_media; }
@@ -78,6 +140,58 @@ public:
     void onDtmf(std::function<void(char)> received) override { m_dtmf = std::move(received); }
 
 private:
+    /// The peer's offer asks for ICE (or cannot be read: the answer will say why).
+    static bool offersIce(std::string_view offer) {
+        auto sdp = media::parseSdp(offer);
+        if (!sdp) {
+            return true;
+        }
+        for (const auto &m : sdp->media) {
+            if (m.type == "audio" && m.port != 0 && m.isRtp()) {
+                return sdp->iceOf(m).has_value();
+            }
+        }
+        return false;
+    }
+
+    void finishPreparing() {
+        if (auto ready = std::exchange(m_ready, nullptr)) {
+            ready();
+        }
+    }
+
+    void onIceEvent(const media::IceEvent &event) {
+        switch (event.kind) {
+        case media::IceEvent::Kind::GatheringDone:
+            m_prepared = true;
+            finishPreparing();
+            return;
+        case media::IceEvent::Kind::Connected:
+            if (m_pathConnected) {
+                m_pathConnected(event.path);
+            }
+            return;
+        case media::IceEvent::Kind::Failed:
+            if (m_pathFailed) {
+                m_pathFailed(event.message + (m_settings.iceServers.turn
+                                                  ? " (not even through the TURN relay)"
+                                                  : ": configure a TURN server"));
+            }
+            return;
+        }
+    }
+
+    /// The peer's ICE, or its plain address: where media goes from now on.
+    SdpResult<void> aimIce(const media::NegotiatedMedia &agreed, bool controlling) {
+        auto aimed = agreed.remoteIce
+                         ? m_ice->setRemote(*agreed.remoteIce, controlling)
+                         : m_ice->setPlainRemote(agreed.remoteAddress, agreed.remotePort);
+        if (!aimed) {
+            return fail(sdpError(aimed.error()));
+        }
+        return {};
+    }
+
     /// The RTP socket opens with the first offer or answer and stays for
     /// the call: hold and resume keep the port.
     SdpResult<std::uint16_t> localPort() {
@@ -91,11 +205,18 @@ private:
         return m_port;
     }
 
-    SdpResult<void> startWith(SdpAgreement agreed) {
+    /// `weOffered`: this side made the offer (ICE's controlling agent).
+    SdpResult<void> startWith(SdpAgreement agreed, bool weOffered) {
         NegotiatedMedia summary = std::move(agreed.summary);
         // New keys: the SRTP contexts start over (same socket, same port).
         m_session.stop();
         media::MediaSessionConfig config;
+        if (m_ice) {
+            if (auto aimed = aimIce(agreed.media, weOffered); !aimed) {
+                return aimed;
+            }
+            config.transport = m_ice;
+        }
         config.media = std::move(agreed.media);
         if (m_settings.source) {
             config.source = m_settings.source();
@@ -148,6 +269,12 @@ private:
     }
 
     MediaSettings m_settings;
+    std::shared_ptr<media::IceSession> m_ice; ///< outlives m_session's thread
+    bool m_preparing = false;
+    bool m_prepared = false;
+    std::function<void()> m_ready;
+    std::function<void(const media::IcePath &)> m_pathConnected;
+    std::function<void(const std::string &)> m_pathFailed;
     media::MediaSession m_session;
     std::uint16_t m_port = 0;
     SdpExchange m_exchange;

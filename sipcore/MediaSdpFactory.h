@@ -6,7 +6,14 @@
 // The SdpNegotiator of real calls: SDP offer/answer, SDES-SRTP and the media
 // thread from media/ (napkin_media_core). Every offer and answer carries fresh
 // keys; a new negotiation (hold, resume) restarts the media session on the
-// same port with the new keys.
+// same port (or the same ICE session) with the new keys.
+//
+// ICE: prepare() starts an IceSession (libnice) whose candidates go into
+// every offer and answer (RFC 8839); media then runs over the pair ICE
+// selects. A peer whose SDP has no ICE gets the default candidate in c=/m=
+// and is sent to at its own c=/m= address. A plain offer that arrives before
+// prepare() (a plain phone's INVITE) is answered without ICE, from the
+// session's own UDP socket with RTP latching.
 
 #include "media/IceServers.h"
 #include "sipcore/SdpNegotiator.h"
@@ -14,6 +21,7 @@
 #include <QObject>
 #include <QPointer>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -37,6 +45,12 @@ struct MediaSettings {
     /// Resolves a STUN/TURN host name to IPv4 literals (blocking; called on
     /// an ICE thread). Null: literal addresses only.
     std::function<std::vector<std::string>(const std::string &host)> resolve;
+    /// ICE: how long gathering may hold up our SDP (host candidates always
+    /// go out), and how long the checks may take before "no media path".
+    std::chrono::milliseconds iceGatherDeadline{3000};
+    std::chrono::milliseconds iceCheckDeadline{10000};
+    /// False: no ICE at all (plain c=/m= and RTP latching, as before ICE).
+    bool ice = true;
 };
 
 class MediaSdpFactory final : public QObject, public SdpNegotiatorFactory {

@@ -103,13 +103,19 @@ SdpResult<SdpAgreement> SdpExchange::acceptAnswer(std::string_view answerText) {
 }
 
 SdpResult<media::LocalMediaOptions> SdpExchange::localOptions(bool hold) {
-    auto port = m_port();
-    if (!port) {
-        return fail(std::move(port).error());
-    }
     media::LocalMediaOptions options;
-    options.address = m_address;
-    options.port = *port;
+    if (auto ice = m_ice ? m_ice() : std::nullopt; ice && !ice->defaultAddress.empty()) {
+        options.address = ice->defaultAddress;
+        options.port = ice->defaultPort;
+        options.ice = std::move(ice);
+    } else {
+        auto port = m_port();
+        if (!port) {
+            return fail(std::move(port).error());
+        }
+        options.address = m_address;
+        options.port = *port;
+    }
     options.direction = hold ? media::MediaDirection::SendOnly : media::MediaDirection::SendRecv;
     options.sessionVersion = ++m_version;
     return options;

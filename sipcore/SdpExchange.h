@@ -40,8 +40,14 @@ public:
     /// after the peer's SDP has parsed); fails if no port can be had.
     using PortSource = std::function<SdpResult<std::uint16_t>()>;
 
+    /// Gives our ICE attributes for the next offer or answer, or nullopt
+    /// when this side does no ICE; the default candidate then replaces
+    /// `address` and the port source.
+    using IceSource = std::function<std::optional<media::IceLocal>()>;
+
     /// `address` (a literal IP) goes into c= and o=.
     SdpExchange(std::string address, PortSource port);
+    void setIceSource(IceSource ice) { m_ice = std::move(ice); }
 
     /// A new offer with fresh keys; `hold` makes it a=sendonly. It stays
     /// outstanding until acceptAnswer() or reset().
@@ -58,6 +64,7 @@ private:
 
     std::string m_address;
     PortSource m_port;
+    IceSource m_ice;
     std::uint64_t m_version = 0;
     std::optional<media::PendingOffer> m_pending;
 };

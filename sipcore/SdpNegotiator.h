@@ -11,6 +11,7 @@
 // media/'s SDP parser and offer/answer rules; only what they start differs.
 
 #include "crypto/Result.h"
+#include "media/IceDescription.h"
 #include "media/MediaError.h"
 #include "media/MediaSession.h"
 
@@ -65,6 +66,29 @@ public:
 
     // In-call media controls. The defaults suit engines without media
     // (keys only): nothing to mute, no digits, no statistics.
+
+    /// Starts what our SDP needs before it can be written: ICE gathering
+    /// (host, STUN and TURN candidates). `offer` is the peer's, when it made
+    /// the first offer (a plain peer's offer without ICE needs nothing).
+    /// `ready` runs on the caller's thread once createOffer/createAnswer
+    /// will carry every candidate gathered within the deadline; at once when
+    /// there is nothing to gather. Calling it again does nothing.
+    virtual void prepare(std::optional<std::string_view> offer, std::function<void()> ready) {
+        (void)offer;
+        if (ready) {
+            ready();
+        }
+    }
+    /// prepare() has finished (or was never needed).
+    [[nodiscard]] virtual bool prepared() const { return true; }
+    /// `connected(path)` runs on the caller's thread when ICE selected a
+    /// pair (again after a restart); `failed(why)` when no pair worked
+    /// within the deadline. Engines without ICE never call them.
+    virtual void onMediaPath(std::function<void(const media::IcePath &path)> connected,
+                             std::function<void(const std::string &why)> failed) {
+        (void)connected;
+        (void)failed;
+    }
 
     /// Sends silence instead of the microphone (kept across re-negotiations).
     virtual void setMuted(bool muted) { (void)muted; }

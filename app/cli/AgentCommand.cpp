@@ -11,6 +11,7 @@
 #include "app/cli/Commands.h"
 
 #include "app/engine/Engine.h"
+#include "media/IceDescription.h"
 #include "media/WavFile.h"
 #include "sipcore/MediaSdpFactory.h"
 #include "sipcore/SipProfile.h"
@@ -471,6 +472,21 @@ void Agent::watch(Call *call) {
         m_out.write(QStringLiteral("hold"), {{QStringLiteral("call"), id},
                                              {QStringLiteral("local"), localHold},
                                              {QStringLiteral("remote"), remoteHold}});
+    });
+    connect(call, &Call::mediaPath, this, [this, id](const media::IcePath &path) {
+        QJsonObject ice{
+            {QStringLiteral("local"), text(std::string(candidateKindName(path.local)))},
+            {QStringLiteral("remote"), text(std::string(candidateKindName(path.remote)))},
+            {QStringLiteral("transport"), text(path.transport)}};
+        if (!path.relay.empty()) {
+            ice.insert(QStringLiteral("relay"), text(path.relay));
+        }
+        m_out.write(QStringLiteral("media"),
+                    {{QStringLiteral("call"), id}, {QStringLiteral("ice"), ice}});
+    });
+    connect(call, &Call::mediaPathFailed, this, [this, id](const QString &why) {
+        m_out.error(QStringLiteral("media"), QStringLiteral("no-media-path"), why,
+                    {{QStringLiteral("call"), id}});
     });
     connect(call, &Call::mediaFlowing, this, [this, id](bool flowing) {
         m_out.write(QStringLiteral("media"),

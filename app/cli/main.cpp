@@ -88,7 +88,9 @@ Secure calls (a headless device)
       unverifiable: the peer's certificate service or DNS could not be
       asked; signer fingerprint, instance, vouching domain), call_state,
       media (codec, srtp,
-      "e2e": true|false; later "flowing" when SRTP arrives), dtmf (sent and
+      "e2e": true|false; later "ice": {"local", "remote": host | srflx | prflx
+      | relay, "transport": udp | tcp, "relay": the TURN server} when ICE
+      selected a pair, and "flowing" when SRTP arrives), dtmf (sent and
       received RFC 4733 digits), hold (local/remote: who put the call
       on hold), devices and unknown_device (with
       --watch-devices: the own address's device list), ended, error. Logs
@@ -106,6 +108,8 @@ Secure calls (a headless device)
         devices       a DiscoveryErrc name, own-device-missing
         call          bad-address, not-ready, shutting-down, internal
         sip           sip-problem
+        media         no-media-path (with "call": no ICE pair worked; the
+                      call stays up without sound until hung up)
         audio         io, audio-format, ... (the media error's name)
         dtmf          dtmf-refused
       DiscoveryErrc names: invalid-address, no-service, dns-failure,
