@@ -32,6 +32,7 @@
 #include <QFile>
 #include <QHostAddress>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSet>
 #include <QTest>
 
@@ -110,6 +111,19 @@ TestResult<QJsonObject> waitForIce(AgentProcess &agent) {
         return fail(found.error());
     }
     return found->value(QStringLiteral("ice")).toObject();
+}
+
+/// The last pair ICE reported (it reports each change: the first pair that
+/// works, then the nominated one when that differs).
+QJsonObject lastIce(const AgentProcess &agent) {
+    QJsonObject last;
+    for (const QJsonObject &e : agent.events()) {
+        if (e.value(QStringLiteral("event")) == QStringLiteral("media") &&
+            e.value(QStringLiteral("ice")).isObject()) {
+            last = e.value(QStringLiteral("ice")).toObject();
+        }
+    }
+    return last;
 }
 
 TestResult<QJsonObject> waitForFlowing(AgentProcess &agent) {
@@ -203,6 +217,22 @@ private:
     [[nodiscard]] QString ns(const char *key) const {
         return m_world->env(QString::fromLatin1(key));
     }
+    /// The world's `<base>.ini` as `<name>.ini` with a state directory of its
+    /// own: each run makes a new key (key_storage = none), and a device that
+    /// remembered the last run's key would judge the next one
+    /// verified-new-device.
+    [[nodiscard]] QString freshProfile(const QString &base, const QString &name) const {
+        QString text = readText(world(base + QStringLiteral(".ini")));
+        static const QRegularExpression stateDir(QStringLiteral("(?m)^state_dir = .*$"));
+        text.replace(stateDir,
+                     QStringLiteral("state_dir = ") + world(QStringLiteral("state/") + name));
+        const QString path = world(name + QStringLiteral(".ini"));
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(text.toUtf8()) < 0) {
+            return {};
+        }
+        return path;
+    }
     /// An agent on the world's `<profile>.ini` in namespace `nsKey`.
     [[nodiscard]] std::unique_ptr<AgentProcess> agent(const QString &name, const QString &profile,
                                                       const char *nsKey,
@@ -275,11 +305,6 @@ void TestWorldNatCall::tonesBothWays(AgentProcess &caller, AgentProcess &callee,
     NAPKIN_VERIFY_OK(ice1);
     auto ice2 = waitForIce(callee);
     NAPKIN_VERIFY_OK(ice2);
-    callerIce = *ice1;
-    calleeIce = *ice2;
-    qInfo("ICE pair: %s %s, %s %s", qPrintable(caller.process().spec().name),
-          qPrintable(compact(callerIce)), qPrintable(callee.process().spec().name),
-          qPrintable(compact(calleeIce)));
     auto callerFlowing = waitForFlowing(caller);
     NAPKIN_VERIFY_OK(callerFlowing);
     auto calleeFlowing = waitForFlowing(callee);
@@ -287,6 +312,11 @@ void TestWorldNatCall::tonesBothWays(AgentProcess &caller, AgentProcess &callee,
     NAPKIN_WAIT_EVENT(callerEnded, caller, QStringLiteral("ended"), {}, kWaitMs);
     NAPKIN_WAIT_EVENT(calleeEnded, callee, QStringLiteral("ended"), {}, kWaitMs);
     QCOMPARE(callerEnded.value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
+    callerIce = lastIce(caller);
+    calleeIce = lastIce(callee);
+    qInfo("ICE pair: %s %s, %s %s", qPrintable(caller.process().spec().name),
+          qPrintable(compact(callerIce)), qPrintable(callee.process().spec().name),
+          qPrintable(compact(calleeIce)));
     const auto callerError = callError(caller);
     QVERIFY2(!callerError, qPrintable(compact(callerError.value_or(QJsonObject{}))));
     const auto calleeError = callError(callee);
@@ -305,14 +335,16 @@ void TestWorldNatCall::aliceCallsBobThroughBothNats() {
 
     const QString aliceHeard = scratch(QStringLiteral("1-alice-heard.wav"));
     const QString bobHeard = scratch(QStringLiteral("1-bob-heard.wav"));
-    auto bob = agent(QStringLiteral("1-bob"), world(QStringLiteral("bob.ini")), "WORLD_NS_BOB",
+    auto bob = agent(QStringLiteral("1-bob"),
+                     freshProfile(QStringLiteral("bob"), QStringLiteral("1-bob")), "WORLD_NS_BOB",
                      {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
                       QStringLiteral("--record"), bobHeard});
     NAPKIN_VERIFY_OK(bob->start());
     NAPKIN_WAIT_EVENT(bobRegistered, *bob, QStringLiteral("registered"),
                       {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
     auto alice =
-        agent(QStringLiteral("1-alice"), world(QStringLiteral("alice.ini")), "WORLD_NS_ALICE",
+        agent(QStringLiteral("1-alice"),
+              freshProfile(QStringLiteral("alice"), QStringLiteral("1-alice")), "WORLD_NS_ALICE",
               {QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
                QStringLiteral("--hangup-after"), QStringLiteral("6"), QStringLiteral("--play"),
                m_aliceTone, QStringLiteral("--record"), aliceHeard});
@@ -379,17 +411,19 @@ void TestWorldNatCall::aliceAndBob2CallEachOther() {
         const QString aliceHeard = scratch(QStringLiteral("2-alice-heard.wav"));
         const QString bob2Heard = scratch(QStringLiteral("2-bob2-heard.wav"));
         auto bob2 =
-            agent(QStringLiteral("2-bob2"), world(QStringLiteral("bob2.ini")), "WORLD_NS_BOB2",
+            agent(QStringLiteral("2-bob2"),
+                  freshProfile(QStringLiteral("bob2"), QStringLiteral("2-bob2")), "WORLD_NS_BOB2",
                   {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
                    QStringLiteral("--record"), bob2Heard});
         NAPKIN_VERIFY_OK(bob2->start());
         NAPKIN_WAIT_EVENT(registered, *bob2, QStringLiteral("registered"),
                           {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
-        auto alice =
-            agent(QStringLiteral("2-alice"), world(QStringLiteral("alice.ini")), "WORLD_NS_ALICE",
-                  {QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
-                   QStringLiteral("--hangup-after"), QStringLiteral("4"), QStringLiteral("--play"),
-                   m_aliceTone, QStringLiteral("--record"), aliceHeard});
+        auto alice = agent(
+            QStringLiteral("2-alice"),
+            freshProfile(QStringLiteral("alice"), QStringLiteral("2-alice")), "WORLD_NS_ALICE",
+            {QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
+             QStringLiteral("--hangup-after"), QStringLiteral("4"), QStringLiteral("--play"),
+             m_aliceTone, QStringLiteral("--record"), aliceHeard});
         tonesBothWays(*alice, *bob2, aliceHeard, kAliceTone, bob2Heard, kBobTone, true, callerIce,
                       calleeIce);
         if (QTest::currentTestFailed()) {
@@ -399,15 +433,17 @@ void TestWorldNatCall::aliceAndBob2CallEachOther() {
     {
         const QString aliceHeard = scratch(QStringLiteral("3-alice-heard.wav"));
         const QString bob2Heard = scratch(QStringLiteral("3-bob2-heard.wav"));
-        auto alice =
-            agent(QStringLiteral("3-alice"), world(QStringLiteral("alice.ini")), "WORLD_NS_ALICE",
-                  {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_aliceTone,
-                   QStringLiteral("--record"), aliceHeard});
+        auto alice = agent(QStringLiteral("3-alice"),
+                           freshProfile(QStringLiteral("alice"), QStringLiteral("3-alice")),
+                           "WORLD_NS_ALICE",
+                           {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_aliceTone,
+                            QStringLiteral("--record"), aliceHeard});
         NAPKIN_VERIFY_OK(alice->start());
         NAPKIN_WAIT_EVENT(registered, *alice, QStringLiteral("registered"),
                           {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
         auto bob2 =
-            agent(QStringLiteral("3-bob2"), world(QStringLiteral("bob2.ini")), "WORLD_NS_BOB2",
+            agent(QStringLiteral("3-bob2"),
+                  freshProfile(QStringLiteral("bob2"), QStringLiteral("3-bob2")), "WORLD_NS_BOB2",
                   {QStringLiteral("--call"), QStringLiteral("sip:alice@a.example"),
                    QStringLiteral("--hangup-after"), QStringLiteral("4"), QStringLiteral("--play"),
                    m_bobTone, QStringLiteral("--record"), bob2Heard});
@@ -426,14 +462,17 @@ void TestWorldNatCall::holdAndResumeThroughTheNats() {
     // alice holds bob2 from 2 s to 5 s into the call and hangs up at 10 s;
     // bob2 records the whole call: the last 4 s must hold alice's tone again.
     const QString bob2Heard = scratch(QStringLiteral("4-bob2-heard.wav"));
-    auto bob2 = agent(QStringLiteral("4-bob2"), world(QStringLiteral("bob2.ini")), "WORLD_NS_BOB2",
-                      {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
-                       QStringLiteral("--record"), bob2Heard});
+    auto bob2 =
+        agent(QStringLiteral("4-bob2"),
+              freshProfile(QStringLiteral("bob2"), QStringLiteral("4-bob2")), "WORLD_NS_BOB2",
+              {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
+               QStringLiteral("--record"), bob2Heard});
     NAPKIN_VERIFY_OK(bob2->start());
     NAPKIN_WAIT_EVENT(registered, *bob2, QStringLiteral("registered"),
                       {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
     auto alice = agent(
-        QStringLiteral("4-alice"), world(QStringLiteral("alice.ini")), "WORLD_NS_ALICE",
+        QStringLiteral("4-alice"), freshProfile(QStringLiteral("alice"), QStringLiteral("4-alice")),
+        "WORLD_NS_ALICE",
         {QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
          QStringLiteral("--hold-after"), QStringLiteral("2"), QStringLiteral("--resume-after"),
          QStringLiteral("5"), QStringLiteral("--hangup-after"), QStringLiteral("10"),
@@ -482,14 +521,16 @@ void TestWorldNatCall::carolIsRelayedOverTurnTcp() {
     // calls are unsigned, in clear SDP, so not end-to-end.
     const QString bobHeard = scratch(QStringLiteral("5-bob-heard.wav"));
     const QString carolHeard = scratch(QStringLiteral("5-carol-heard.wav"));
-    auto bob = agent(QStringLiteral("5-bob"), world(QStringLiteral("bob.ini")), "WORLD_NS_BOB",
+    auto bob = agent(QStringLiteral("5-bob"),
+                     freshProfile(QStringLiteral("bob"), QStringLiteral("5-bob")), "WORLD_NS_BOB",
                      {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
                       QStringLiteral("--record"), bobHeard});
     NAPKIN_VERIFY_OK(bob->start());
     NAPKIN_WAIT_EVENT(registered, *bob, QStringLiteral("registered"),
                       {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
     auto carol = agent(
-        QStringLiteral("5-carol"), world(QStringLiteral("carol.ini")), "WORLD_NS_CAROL",
+        QStringLiteral("5-carol"), freshProfile(QStringLiteral("carol"), QStringLiteral("5-carol")),
+        "WORLD_NS_CAROL",
         {QStringLiteral("--call"), QStringLiteral("sip:bob@b.example"),
          QStringLiteral("--allow-plain"), QStringLiteral("--hangup-after"), QStringLiteral("5"),
          QStringLiteral("--play"), m_carolTone, QStringLiteral("--record"), carolHeard});
@@ -523,8 +564,9 @@ void TestWorldNatCall::withoutStunOrTurnTheCallSaysNoMediaPath() {
     }
     QVERIFY(!readText(bare).contains(QStringLiteral("turn_server")));
 
-    auto bob = agent(QStringLiteral("6-bob"), world(QStringLiteral("bob.ini")), "WORLD_NS_BOB",
-                     {QStringLiteral("--auto-answer")});
+    auto bob =
+        agent(QStringLiteral("6-bob"), freshProfile(QStringLiteral("bob"), QStringLiteral("6-bob")),
+              "WORLD_NS_BOB", {QStringLiteral("--auto-answer")});
     NAPKIN_VERIFY_OK(bob->start());
     NAPKIN_WAIT_EVENT(registered, *bob, QStringLiteral("registered"),
                       {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
