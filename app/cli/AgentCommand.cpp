@@ -126,6 +126,8 @@ struct Options {
     std::optional<std::string> record;
     std::optional<int> duration;
     std::optional<int> hangupAfter;
+    std::optional<int> holdAfter;   ///< seconds after active: put the call on hold
+    std::optional<int> resumeAfter; ///< seconds after active: take it off hold
     bool noAudio = false;            ///< agree on keys only, no media engine
     bool allowPlain = false;         ///< call a protected peer in clear when only that works
     std::optional<int> callDelay;    ///< seconds after ready before --call
@@ -167,6 +169,7 @@ private:
     bool m_callPlaced = false;
     int m_callsPlaced = 0;
     bool m_digitsSent = false;
+    bool m_holdPlanned = false;
     bool m_stopping = false;
     int m_exit = ExitOk;
 };
@@ -429,6 +432,27 @@ void Agent::watch(Call *call) {
             m_digitsSent = true;
             sendDigits(call);
         }
+        if (state == Call::State::Active && !m_holdPlanned &&
+            (m_options.holdAfter || m_options.resumeAfter)) {
+            // Once per call: re-INVITEs for hold and resume bring the call
+            // back to Active.
+            m_holdPlanned = true;
+            QPointer<Call> guard(call);
+            if (m_options.holdAfter) {
+                QTimer::singleShot(*m_options.holdAfter * 1000, this, [guard] {
+                    if (guard) {
+                        guard->hold();
+                    }
+                });
+            }
+            if (m_options.resumeAfter) {
+                QTimer::singleShot(*m_options.resumeAfter * 1000, this, [guard] {
+                    if (guard) {
+                        guard->resume();
+                    }
+                });
+            }
+        }
         if (state == Call::State::Active && m_options.hangupAfter) {
             QPointer<Call> guard(call);
             QTimer::singleShot(*m_options.hangupAfter * 1000, this, [guard] {
@@ -551,7 +575,8 @@ std::optional<int> positiveSeconds(const CliArgs &args, const char *name, std::s
 
 int runAgentCommand(int argc, char **argv) {
     const CliArgs::Spec spec{{"config", "call", "via", "play", "record", "duration", "hangup-after",
-                              "call-delay", "answer-delay", "dtmf", "calls", "call-interval"},
+                              "call-delay", "answer-delay", "dtmf", "calls", "call-interval",
+                              "hold-after", "resume-after"},
                              {"auto-answer", "no-audio", "watch-devices", "allow-plain"}};
     std::string error;
     auto args = CliArgs::parse(argc, argv, 2, spec, error);
@@ -585,6 +610,11 @@ int runAgentCommand(int argc, char **argv) {
     }
     options.duration = positiveSeconds(*args, "duration", error);
     options.hangupAfter = positiveSeconds(*args, "hangup-after", error);
+    options.holdAfter = positiveSeconds(*args, "hold-after", error);
+    options.resumeAfter = positiveSeconds(*args, "resume-after", error);
+    if (options.resumeAfter && (!options.holdAfter || *options.resumeAfter <= *options.holdAfter)) {
+        error = "--resume-after wants --hold-after and a later time";
+    }
     options.callDelay = positiveSeconds(*args, "call-delay", error);
     if (auto delay = args->value("answer-delay")) {
         bool ok = false;

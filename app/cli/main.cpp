@@ -89,6 +89,7 @@ Secure calls (a headless device)
                 [--calls N [--call-interval S]]] [--hangup-after S]
         [--duration S] [--play IN.wav] [--record OUT.wav] [--no-audio]
         [--dtmf DIGITS] [--watch-devices] [--allow-plain]
+        [--hold-after S [--resume-after S]]
       Enrols this device's certificate, registers, and answers and places calls
       whose identity is signed and whose media keys travel encrypted (S/MIME).
       Prints one JSON object per line on standard output, each with "t" (ms
@@ -126,6 +127,9 @@ Secure calls (a headless device)
       tls-name-mismatch, http-error, malformed-response, malformed-set,
       empty-set, not-listed, auth-failed, forbidden, rejected, local-failure,
       cancelled. --dtmf sends the digits once the call is active.
+      --hold-after puts each call on hold S seconds after it became active,
+      --resume-after takes it off hold (seconds after active, later than
+      --hold-after); the hold events report both.
       --auto-answer answers after --answer-delay ms of ringing (default 0).
       --play sends a WAV file, --record writes what arrives; --no-audio agrees
       on keys without any media. --via sends the INVITE to URI instead of the

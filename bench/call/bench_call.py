@@ -6,6 +6,7 @@
 Run by scripts/bench-call (which starts and stops the world); not a test.
 
     bench_call.py --world DIR --cli PATH --certd PATH [--calls N] [--tone WAV]
+                  [--parts napkin,baresip,loop,nat] [--nat-world DIR]
 
 Set-up time = from the INVITE leaving the caller to authenticated media
 arriving on BOTH sides:
@@ -19,6 +20,16 @@ arriving on BOTH sides:
 Each agent's JSON "t" (ms since that agent started) is mapped onto this
 script's clock with the smallest (arrival - t) seen on that agent's lines,
 i.e. the least delayed line; baresip events are stamped on arrival.
+
+Parts: napkin (cache_ttl 0 and warm series), baresip, loop (the cache_ttl 0
+series only) and nat (the cache_ttl 0 series in the NAT world given by
+--nat-world: alice and bob in their home namespaces, ICE over the world's
+coturn; one "nat.call=" line per call with the ICE pair and two phases read
+off the agents' events, since the agent reports no ICE timings of its own:
+  gather: bob's call_state "ringing" -> "answering" (the callee gathers its
+          candidates before its 200 OK goes out);
+  checks: alice's "answering" (the 200 OK with bob's candidates is in) ->
+          the later of the two media events with "ice" (pair selected)).
 
 Prints "key=value" lines (see the end of main()).
 """
@@ -59,14 +70,16 @@ def read_env(path):
 class Agent:
     """A napkin-cli agent and the JSON events it printed, stamped on arrival."""
 
-    def __init__(self, name, cli, args, log_dir):
+    def __init__(self, name, cli, args, log_dir, netns=None):
         self.name = name
         self.events = []
         self.offset = None  # our clock minus the agent's "t" (seconds)
         self.buffer = b""
         self.stderr = open(os.path.join(log_dir, name + ".err"), "wb")
         self.stdout_log = open(os.path.join(log_dir, name + ".out"), "wb")
-        self.proc = subprocess.Popen([cli, "agent", *args], stdout=subprocess.PIPE,
+        # `ip netns exec` execs the agent: the pid and SIGTERM stay the agent's.
+        prefix = ["ip", "netns", "exec", netns] if netns else []
+        self.proc = subprocess.Popen([*prefix, cli, "agent", *args], stdout=subprocess.PIPE,
                                      stderr=self.stderr, stdin=subprocess.DEVNULL)
         os.set_blocking(self.proc.stdout.fileno(), False)
 
@@ -155,16 +168,47 @@ def profile_copy(world, name, tag, ttl, keep_key):
     return path
 
 
-def napkin_round(args, world, log_dir, tag, ttl, warmups, failures, one_caller=False):
+def ice_phases(alice, bob, calling, incoming):
+    """One NAT call's ICE pair and phases (see the module's doc), or None."""
+    call_a, call_b = calling["call"], incoming["call"]
+    _, ringing = bob.find("call_state", call=call_b, state="ringing")
+    _, answering_b = bob.find("call_state", call=call_b, state="answering")
+    _, answering_a = alice.find("call_state", call=call_a, state="answering")
+    ice_a = next((e for e in alice.events if e.get("event") == "media"
+                  and e.get("call") == call_a and isinstance(e.get("ice"), dict)), None)
+    ice_b = next((e for e in bob.events if e.get("event") == "media"
+                  and e.get("call") == call_b and isinstance(e.get("ice"), dict)), None)
+    out = {}
+    if ringing and answering_b:
+        out["gather_ms"] = (bob.when(answering_b) - bob.when(ringing)) * 1000.0
+    if answering_a and ice_a and ice_b:
+        out["check_ms"] = (max(alice.when(ice_a), bob.when(ice_b)) - alice.when(answering_a)) * 1000.0
+
+    def pair(e):
+        if not e:
+            return "none"
+        ice = e["ice"]
+        return f'{ice.get("local")}->{ice.get("remote")}/{ice.get("transport")}'
+    out["alice_pair"] = pair(ice_a)
+    out["bob_pair"] = pair(ice_b)
+    return out
+
+
+def napkin_round(args, world, log_dir, tag, ttl, warmups, failures, one_caller=False,
+                 netns=None, details=None):
     """Sequential alice -> bob calls; returns the set-up times (ms).
 
     one_caller: one alice process places every call (napkin-cli agent --calls),
     so her certificate cache and libraries are warm after the first call;
-    otherwise each call is a fresh alice process."""
+    otherwise each call is a fresh alice process.
+    netns: {"alice": NS, "bob": NS} to run the agents in (a NAT world); then
+    each measured call's ICE pair and phases are appended to `details`."""
+    netns = netns or {}
     bob_ini = profile_copy(world, "bob", tag, ttl, keep_key=True)
     # alice keeps her key between runs, so the callee's cached set stays valid.
     alice_ini = profile_copy(world, "alice", tag, ttl, keep_key=True)
-    bob = Agent(f"bob-{tag}", args.cli, ["--config", bob_ini, "--auto-answer", "--answer-delay", "0"], log_dir)
+    bob = Agent(f"bob-{tag}", args.cli, ["--config", bob_ini, "--auto-answer", "--answer-delay", "0"],
+                log_dir, netns.get("bob"))
     total = warmups + args.calls
     extra = [] if args.napkin_silent else ["--play", args.tone]
 
@@ -172,7 +216,7 @@ def napkin_round(args, world, log_dir, tag, ttl, warmups, failures, one_caller=F
         more = ["--calls", str(calls), "--call-interval", "0.5"] if calls > 1 else []
         return Agent(name, args.cli,
                      ["--config", alice_ini, "--call", "sip:bob@b.example",
-                      "--hangup-after", "1", *more, *extra], log_dir)
+                      "--hangup-after", "1", *more, *extra], log_dir, netns.get("alice"))
 
     times = []
     alice = None
@@ -228,6 +272,10 @@ def napkin_round(args, world, log_dir, tag, ttl, warmups, failures, one_caller=F
                 setup = max(alice.when(a_flow), bob.when(b_flow)) - alice.when(calling)
                 if n >= warmups:
                     times.append(setup * 1000.0)
+                    if details is not None:
+                        phases = ice_phases(alice, bob, calling, incoming)
+                        phases["setup_ms"] = setup * 1000.0
+                        details.append(phases)
             finally:
                 if not one_caller:
                     alice.stop()
@@ -446,9 +494,12 @@ def main():
     parser.add_argument("--napkin-silent", action="store_true",
                         help="napkin agents send silence instead of playing the tone file")
     parser.add_argument("--parts", default="napkin,baresip",
-                        help="comma-separated: napkin, baresip")
+                        help="comma-separated: napkin, baresip, loop, nat")
+    parser.add_argument("--nat-world", default="",
+                        help="a NAT world (scripts/world up --nat) for the nat part")
     args = parser.parse_args()
-    if shutil.which("baresip") is None:
+    parts = args.parts.split(",")
+    if "baresip" in parts and shutil.which("baresip") is None:
         say("baresip is missing (scripts/deps installs baresip-core)")
         return 1
     env = read_env(os.path.join(args.world, "world.env"))
@@ -458,7 +509,6 @@ def main():
         args.tone = os.path.join(log_dir, "tone.wav")
         write_tone(args.tone)
 
-    parts = args.parts.split(",")
     results = {}
     failures = []
     if "napkin" in parts:
@@ -468,11 +518,32 @@ def main():
         say(f"napkin, cache_ttl 300: 1 warm-up call + {args.calls} calls by one caller process")
         results["napkin_warm"] = napkin_round(args, args.world, log_dir, "warm", 300, 1,
                                               failures, one_caller=True)
+    details = []
+    if "loop" in parts:
+        say(f"napkin, loopback world, cache_ttl 0: {args.calls} calls")
+        results["loop"] = napkin_round(args, args.world, log_dir, "loop", 0, 0, failures)
+    if "nat" in parts:
+        if not args.nat_world:
+            say("the nat part needs --nat-world DIR")
+            return 1
+        nat_env = read_env(os.path.join(args.nat_world, "world.env"))
+        nat_logs = os.path.join(args.nat_world, "bench-logs")
+        os.makedirs(nat_logs, exist_ok=True)
+        say(f"napkin, NAT world (alice home-a, bob home-b), cache_ttl 0: {args.calls} calls")
+        results["nat"] = napkin_round(args, args.nat_world, nat_logs, "nat", 0, 0, failures,
+                                      netns={"alice": nat_env["WORLD_NS_ALICE"],
+                                             "bob": nat_env["WORLD_NS_BOB"]},
+                                      details=details)
     if "baresip" in parts:
         say(f"baresip: 1 warm-up call + {args.calls} calls")
         results["baresip"] = baresip_round(args, env, log_dir)
 
     print(f"failed_calls={len(failures)}")
+    for n, d in enumerate(details):
+        def ms(key):
+            return f"{d[key]:.0f}" if key in d else "?"
+        print(f"nat.call={n} setup_ms={ms('setup_ms')} gather_ms={ms('gather_ms')} "
+              f"check_ms={ms('check_ms')} alice={d['alice_pair']} bob={d['bob_pair']}")
     for name, values in results.items():
         if not values:
             print(f"{name}.calls=0")

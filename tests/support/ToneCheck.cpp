@@ -56,28 +56,39 @@ TestResult<void> writeTone(const QString &path, double frequency, int seconds) {
     return {};
 }
 
-TestResult<void> checkTone(const QString &path, double frequency) {
+namespace {
+
+/// Checks samples [from, to) of the recording at `path` (seconds; `to`
+/// counts back from the end when negative), after at least `minimum` seconds.
+TestResult<void> checkSegment(const QString &path, double frequency, double from, double to,
+                              double minimum) {
     napkin::media::WavInfo info;
     auto samples = napkin::media::readWavFile(path.toStdString(), &info);
     if (!samples) {
         return fail(path + QStringLiteral(": ") + QString::fromStdString(samples.error().message));
     }
-    const std::size_t rate = static_cast<std::size_t>(kSampleRate);
-    if (samples->size() < 3 * rate) {
+    const auto rate = static_cast<std::size_t>(kSampleRate);
+    if (static_cast<double>(samples->size()) < minimum * kSampleRate) {
         return fail(QStringLiteral("%1 holds only %2 ms of audio")
                         .arg(path)
                         .arg(samples->size() * 1000 / rate));
     }
-    // From 1.5 s in to 0.5 s before the end.
-    const std::span<const std::int16_t> middle(samples->data() + rate * 3 / 2,
-                                               samples->size() - rate * 2);
-    const double dominant = dominantFrequency(middle);
-    const double level = napkin::media::testing::goertzelLevel(middle, frequency, kSampleRate);
+    const double total = static_cast<double>(samples->size()) / kSampleRate;
+    const double begin = from < 0 ? total + from : from;
+    const double stop = to < 0 ? total + to : to;
+    if (begin < 0 || stop <= begin + 0.5) {
+        return fail(
+            QStringLiteral("%1: %2 s of audio, too short for the check").arg(path).arg(total));
+    }
+    const std::span<const std::int16_t> part(
+        samples->data() + static_cast<std::size_t>(begin * kSampleRate),
+        static_cast<std::size_t>((stop - begin) * kSampleRate));
+    const double dominant = dominantFrequency(part);
+    const double level = napkin::media::testing::goertzelLevel(part, frequency, kSampleRate);
     const double sent = kToneAmplitude / std::sqrt(2.0);
     const double db = 20 * std::log10(std::max(level, 1e-9) / sent);
-    qInfo("%s: %.0f Hz at %.1f dB of what was sent, dominant %.0f Hz, %.2f s of audio",
-          qPrintable(QFileInfo(path).fileName()), frequency, db, dominant,
-          static_cast<double>(samples->size()) / kSampleRate);
+    qInfo("%s: %.0f Hz at %.1f dB of what was sent, dominant %.0f Hz, %.2f s to %.2f s of %.2f s",
+          qPrintable(QFileInfo(path).fileName()), frequency, db, dominant, begin, stop, total);
     if (dominant != frequency) {
         return fail(QStringLiteral("%1: the dominant frequency is %2 Hz, not %3 Hz")
                         .arg(path)
@@ -91,6 +102,18 @@ TestResult<void> checkTone(const QString &path, double frequency) {
                         .arg(db, 0, 'f', 1));
     }
     return {};
+}
+
+} // namespace
+
+TestResult<void> checkTone(const QString &path, double frequency) {
+    // From 1.5 s in to 0.5 s before the end.
+    return checkSegment(path, frequency, 1.5, -0.5, 3);
+}
+
+TestResult<void> checkToneTail(const QString &path, double frequency, double seconds) {
+    // The last `seconds` but the final half second.
+    return checkSegment(path, frequency, -seconds, -0.5, seconds);
 }
 
 } // namespace napkin::testing

@@ -24,4 +24,9 @@ inline constexpr double kToneAmplitude = 0.25;
 /// steps from 300 to 3000 Hz, within 3 dB of writeTone()'s level.
 [[nodiscard]] TestResult<void> checkTone(const QString &path, double frequency);
 
+/// The same check over the last `seconds` of the recording only (but its
+/// final half second): for a call whose audio stopped on the way, e.g. on
+/// hold, and must be back by the end.
+[[nodiscard]] TestResult<void> checkToneTail(const QString &path, double frequency, double seconds);
+
 } // namespace napkin::testing

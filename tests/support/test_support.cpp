@@ -10,6 +10,7 @@
 #include "tests/support/FreePort.h"
 #include "tests/support/HttpsClient.h"
 #include "tests/support/ManagedProcess.h"
+#include "tests/support/PacketCapture.h"
 #include "tests/support/PostgresServer.h"
 #include "tests/support/TestCa.h"
 
@@ -323,6 +324,50 @@ private Q_SLOTS:
         const Endpoint ep = (*pg)->endpoint();
         (*pg)->stop();
         QVERIFY(!FreePort::accepts(ep, 300));
+    }
+
+    /// PacketCapture's parsers: an IPv4/UDP packet, TURN's two framings
+    /// around a peer's RTP, and RTP versus STUN and multiplexed RTCP.
+    void packetParsers() {
+        const QByteArray rtp = QByteArray::fromHex("80 6f 0001 00000064 11223344") + "\x7c\x01";
+        auto parsed = parseRtp(rtp);
+        QVERIFY(parsed);
+        QCOMPARE(parsed->ssrc, 0x11223344u);
+        QCOMPARE(parsed->payloadType, std::uint8_t(111));
+        QCOMPARE(parsed->payload, QByteArray("\x7c\x01"));
+        // A header extension (one 32-bit word) is skipped.
+        auto extended = parseRtp(QByteArray::fromHex("90 6f 0001 00000064 11223344 bede0001 "
+                                                     "01020304 aa"));
+        QVERIFY(extended);
+        QCOMPARE(extended->payload, QByteArray("\xaa"));
+        QVERIFY(!parseRtp(QByteArray::fromHex("80 c8 0006 11223344 00000000 00000000 00000000")));
+        QVERIFY(!parseRtp(QByteArray::fromHex("0001 0000 2112a442 000000000000000000000000")));
+
+        const QByteArray channel =
+            QByteArray::fromHex("4000") + QByteArray::fromHex("000e") + rtp + QByteArray(2, '\0');
+        QCOMPARE(turnPeerData(channel), std::optional<QByteArray>(rtp));
+        // A Data indication: XOR-PEER-ADDRESS (8 bytes), then DATA.
+        QByteArray data = QByteArray::fromHex("0017 0020 2112a442 000102030405060708090a0b "
+                                              "0012 0008 0001 e1ba 11223344 "
+                                              "0013 000e") +
+                          rtp + QByteArray(2, '\0');
+        QCOMPARE(turnPeerData(data), std::optional<QByteArray>(rtp));
+        // A Binding request carries nothing for a peer.
+        QVERIFY(!turnPeerData(QByteArray::fromHex("0001 0000 2112a442 000102030405060708090a0b")));
+
+        // IPv4 (20 bytes), UDP 49152 -> 3478 with 4 bytes.
+        const QByteArray ip = QByteArray::fromHex("45000020 00004000 40110000 c6336408 c6336465 "
+                                                  "c000 0d96 000c 0000 deadbeef");
+        auto udp = parseUdp(ip);
+        QVERIFY(udp);
+        QCOMPARE(udp->source, QHostAddress(QStringLiteral("198.51.100.8")));
+        QCOMPARE(udp->destination, QHostAddress(QStringLiteral("198.51.100.101")));
+        QCOMPARE(udp->sourcePort, std::uint16_t(49152));
+        QCOMPARE(udp->destinationPort, std::uint16_t(3478));
+        QCOMPARE(udp->payload, QByteArray::fromHex("deadbeef"));
+        QByteArray tcp = ip;
+        tcp[9] = 6;
+        QVERIFY(!parseUdp(tcp));
     }
 
 private:
