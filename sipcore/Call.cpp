@@ -204,6 +204,12 @@ void Call::onMediaPrepared() {
         }
         return;
     }
+    if (auto cseq = std::exchange(out().inviteWhenPrepared, std::nullopt)) {
+        if (m_state == State::Calling) {
+            sendInvite(false, *cseq, {});
+        }
+        return;
+    }
     if (auto deferred = std::exchange(out().deferred, std::nullopt)) {
         finishAnswer(deferred->verdict, std::move(deferred->sdp));
     }

@@ -253,6 +253,8 @@ private:
         crypto::MimeBody answerBody;                       ///< the 2xx's body
         std::chrono::steady_clock::time_point okArrived{}; ///< when the first 2xx arrived
         std::optional<DeferredAnswer> deferred;
+        /// A plain INVITE (with our offer) waiting for ICE gathering: its CSeq.
+        std::optional<std::uint32_t> inviteWhenPrepared;
     };
     struct IncomingLeg {
         IdentityHeaders received;

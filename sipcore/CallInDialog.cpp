@@ -209,6 +209,13 @@ void Call::hangUp() {
         [[fallthrough]];
     case State::Calling:
         noteEnd(CallErrc::Cancelled, "cancelled on this device", 0, false);
+        if (auto *leg = std::get_if<OutgoingLeg>(&m_leg);
+            leg != nullptr && leg->inviteWhenPrepared) {
+            // The INVITE still waits for ICE gathering: nothing went out.
+            leg->inviteWhenPrepared.reset();
+            finishEnded(0, nullptr);
+            return;
+        }
         nua_cancel(m_handle, TAG_END());
         setState(State::Ending);
         return;

@@ -116,6 +116,12 @@ void Call::sendInvite(bool afterChallenge, std::uint32_t cseq, const std::string
         }
         body = std::move(signedBody).value();
     } else {
+        if (!afterChallenge && !m_sdp->prepared()) {
+            // The offer must carry every candidate gathered within the
+            // deadline (a relay may be the only way to us).
+            leg.inviteWhenPrepared = cseq;
+            return;
+        }
         if (!afterChallenge) {
             auto offer = m_sdp->createOffer(false);
             if (!offer) {
