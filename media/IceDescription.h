@@ -45,6 +45,8 @@ struct IcePath {
     CandidateKind remote = CandidateKind::Host;
     std::string transport = "udp"; ///< "udp" or "tcp" (of the local candidate's base)
     std::string relay;             ///< the TURN server's host when local is relay
+    unsigned gatherMs = 0;         ///< from the session's start to gathering done
+    unsigned checkMs = 0;          ///< from the peer's candidates to this pair
 };
 
 } // namespace napkin::media

@@ -140,6 +140,10 @@ public:
     }
 
     IceSessionConfig m_config;
+    using Clock = std::chrono::steady_clock;
+    Clock::time_point m_created = Clock::now();
+    std::atomic<unsigned> m_gatherMs{0};
+    Clock::time_point m_remoteSet{}; // ICE thread only
     std::unique_ptr<GMainContext, ContextUnref> m_context;
     std::unique_ptr<GMainLoop, LoopUnref> m_loop;
     std::unique_ptr<NiceAgent, ObjectUnref> m_agent;
@@ -252,9 +256,18 @@ void IceSession::Impl::gatherOnIceThread() {
         }
         return {};
     };
+    const auto &turnServer = m_config.servers.turn;
+    const std::string turnIp = turnServer ? resolve(turnServer->host) : std::string();
     if (const auto &stun = m_config.servers.stun) {
         const std::string ip = resolve(stun->host);
-        if (ip.empty()) {
+        if (!ip.empty() && turnServer && turnServer->transport == TurnTransport::Udp &&
+            ip == turnIp && stun->port == turnServer->port) {
+            // The TURN server's Allocate answer already tells our public
+            // address (a server-reflexive candidate). libnice reads every
+            // later message from that server as TURN, so a separate Binding
+            // answer would be dropped and the discovery would time out.
+            mediaLog(LogLevel::Debug, "ice: the STUN server is the TURN server; asking once");
+        } else if (ip.empty()) {
             mediaLog(LogLevel::Warning, "ice: the STUN server " + stun->host + " has no address");
         } else {
             g_object_set(agent, "stun-server", ip.c_str(), "stun-server-port",
@@ -267,7 +280,7 @@ void IceSession::Impl::gatherOnIceThread() {
     }
     nice_agent_set_stream_name(agent, m_stream, "audio");
     if (const auto &turn = m_config.servers.turn) {
-        const std::string ip = resolve(turn->host);
+        const std::string &ip = turnIp;
         if (ip.empty()) {
             mediaLog(LogLevel::Warning, "ice: the TURN server " + turn->host + " has no address");
         } else if (!nice_agent_set_relay_info(agent, m_stream, kComponent, ip.c_str(), turn->port,
@@ -316,7 +329,10 @@ void IceSession::Impl::gatheringFinished(const char *why) {
     if (m_gathered.exchange(true)) {
         return;
     }
-    mediaLog(LogLevel::Info, std::string("ice: gathering done (") + why + ")");
+    m_gatherMs = static_cast<unsigned>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - m_created).count());
+    mediaLog(LogLevel::Info,
+             "ice: gathering done after " + std::to_string(m_gatherMs) + " ms (" + why + ")");
     emit(IceEvent{IceEvent::Kind::GatheringDone, {}, {}});
 }
 
@@ -371,6 +387,12 @@ void IceSession::Impl::onSelectedPair(NiceAgent *, guint, guint component, NiceC
     path.local = kindOf(local->type);
     path.remote = kindOf(remote->type);
     path.transport = local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "udp" : "tcp";
+    path.gatherMs = self->m_gatherMs;
+    if (self->m_remoteSet != Clock::time_point{}) {
+        path.checkMs = static_cast<unsigned>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - self->m_remoteSet)
+                .count());
+    }
     if (path.local == CandidateKind::Relayed && self->m_config.servers.turn) {
         const auto &turn = *self->m_config.servers.turn;
         path.transport = turn.transport == TurnTransport::Udp ? "udp" : "tcp";
@@ -414,11 +436,9 @@ void IceSession::Impl::shutDown() {
                     g_source_unref(m_checkTimer);
                     m_checkTimer = nullptr;
                 }
+                // Receiving stays attached: the TURN server's answer to the
+                // release must still be read (close_async removes the stream).
                 g_signal_handlers_disconnect_by_data(m_agent.get(), this);
-                if (m_stream != 0) {
-                    nice_agent_attach_recv(m_agent.get(), m_stream, kComponent, m_context.get(),
-                                           nullptr, nullptr);
-                }
                 return true;
             });
             // Give TURN allocations back (a refresh with lifetime 0) before
@@ -576,6 +596,7 @@ MediaResult<void> IceSession::setRemote(const IceRemote &remote, bool controllin
             std::lock_guard lock(d.m_mutex);
             d.m_remote = remote;
         }
+        d.m_remoteSet = Impl::Clock::now();
         d.armCheckTimer();
         return {};
     });

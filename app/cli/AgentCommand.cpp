@@ -126,8 +126,8 @@ struct Options {
     std::optional<std::string> record;
     std::optional<int> duration;
     std::optional<int> hangupAfter;
-    std::optional<int> holdAfter;   ///< seconds after active: put the call on hold
-    std::optional<int> resumeAfter; ///< seconds after active: take it off hold
+    std::optional<int> holdAfter;    ///< seconds after active: put the call on hold
+    std::optional<int> resumeAfter;  ///< seconds after active: take it off hold
     bool noAudio = false;            ///< agree on keys only, no media engine
     bool allowPlain = false;         ///< call a protected peer in clear when only that works
     std::optional<int> callDelay;    ///< seconds after ready before --call
@@ -505,6 +505,8 @@ void Agent::watch(Call *call) {
         if (!path.relay.empty()) {
             ice.insert(QStringLiteral("relay"), text(path.relay));
         }
+        ice.insert(QStringLiteral("gather_ms"), static_cast<int>(path.gatherMs));
+        ice.insert(QStringLiteral("check_ms"), static_cast<int>(path.checkMs));
         m_out.write(QStringLiteral("media"),
                     {{QStringLiteral("call"), id}, {QStringLiteral("ice"), ice}});
     });

@@ -99,7 +99,8 @@ Secure calls (a headless device)
       asked; signer fingerprint, instance, vouching domain), call_state,
       media (codec, srtp,
       "e2e": true|false; later "ice": {"local", "remote": host | srflx | prflx
-      | relay, "transport": udp | tcp, "relay": the TURN server} when ICE
+      | relay, "transport": udp | tcp, "relay": the TURN server, "gather_ms",
+      "check_ms": how long gathering and the checks took} when ICE
       selected a pair, and "flowing" when SRTP arrives), dtmf (sent and
       received RFC 4733 digits), hold (local/remote: who put the call
       on hold), devices and unknown_device (with

@@ -3,6 +3,7 @@
 
 #include "app/engine/Engine.h"
 
+#include "media/QtMediaLog.h"
 #include "media/UdpSocket.h"
 #include "sipcore/DirectoryCertificates.h"
 #include "sipcore/KeysOnlySdpFactory.h"
@@ -99,7 +100,11 @@ QString engineCodeName(const EngineCode &code) {
     return discovery::errcName(std::get<discovery::DiscoveryErrc>(code));
 }
 
-Engine::Engine(EngineConfig config) : m_config(std::move(config)) {}
+Engine::Engine(EngineConfig config) : m_config(std::move(config)) {
+    // The media thread's and ICE's log lines (warnings by default) go to
+    // the napkin.media category; without a sink they would be dropped.
+    media::installQtMediaLog();
+}
 
 Engine::~Engine() {
     if (m_enroller) {

@@ -185,14 +185,22 @@ void TestIceTurn::relayedCandidateOverUdpAndTcp() {
 
 void TestIceTurn::probeReportsWhatItGot() {
     std::promise<IceProbeResult> result;
-    probeIceServers(config(TurnTransport::Udp),
-                    [&](IceProbeResult r) { result.set_value(std::move(r)); });
+    IceSessionConfig c = config(TurnTransport::Udp);
+    c.servers.stun = StunServer{c.servers.turn->host, c.servers.turn->port};
+    const auto started = std::chrono::steady_clock::now();
+    probeIceServers(c, [&](IceProbeResult r) { result.set_value(std::move(r)); });
     auto future = result.get_future();
     QCOMPARE(future.wait_for(8s), std::future_status::ready);
+    // Both servers answer at once on loopback: gathering must not wait for
+    // a timeout of its own.
+    const auto took = std::chrono::steady_clock::now() - started;
     const IceProbeResult r = future.get();
     QVERIFY(has(r.kinds, CandidateKind::Host));
     QVERIFY(has(r.kinds, CandidateKind::Relayed));
-    QVERIFY(r.problems.empty());
+    QVERIFY2(
+        took < 1500ms,
+        qPrintable(QStringLiteral("gathering took %1 ms")
+                       .arg(std::chrono::duration_cast<std::chrono::milliseconds>(took).count())));
 }
 
 void TestIceTurn::probeNamesAWrongPassword() {
