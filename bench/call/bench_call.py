@@ -24,10 +24,11 @@ i.e. the least delayed line; baresip events are stamped on arrival.
 Parts: napkin (cache_ttl 0 and warm series), baresip, loop (the cache_ttl 0
 series only) and nat (the cache_ttl 0 series in the NAT world given by
 --nat-world: alice and bob in their home namespaces, ICE over the world's
-coturn; one "nat.call=" line per call with the ICE pair and two phases read
-off the agents' events, since the agent reports no ICE timings of its own:
-  gather: bob's call_state "ringing" -> "answering" (the callee gathers its
-          candidates before its 200 OK goes out);
+coturn; one "nat.call=" line per call with the ICE pair and two phases,
+from the agents' own "ice" figures ("gather_ms" of bob, the callee, who
+gathers before its 200 OK; the larger "check_ms" of the two), or, from an
+agent that does not report them, read off its events:
+  gather: bob's call_state "ringing" -> "answering";
   checks: alice's "answering" (the 200 OK with bob's candidates is in) ->
           the later of the two media events with "ice" (pair selected)).
 
@@ -183,6 +184,10 @@ def ice_phases(alice, bob, calling, incoming):
         out["gather_ms"] = (bob.when(answering_b) - bob.when(ringing)) * 1000.0
     if answering_a and ice_a and ice_b:
         out["check_ms"] = (max(alice.when(ice_a), bob.when(ice_b)) - alice.when(answering_a)) * 1000.0
+    if ice_b and "gather_ms" in ice_b["ice"]:
+        out["gather_ms"] = float(ice_b["ice"]["gather_ms"])
+    if ice_a and ice_b and "check_ms" in ice_a["ice"] and "check_ms" in ice_b["ice"]:
+        out["check_ms"] = float(max(ice_a["ice"]["check_ms"], ice_b["ice"]["check_ms"]))
 
     def pair(e):
         if not e:
