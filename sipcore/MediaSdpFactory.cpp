@@ -39,8 +39,15 @@ public:
     }
 
     void prepare(std::optional<std::string_view> offer, std::function<void()> ready) override {
-        if (m_preparing || m_port != 0) {
-            return; // asked before, or a plain socket is already in the SDP
+        if (m_preparing) {
+            return; // asked before
+        }
+        if (m_port != 0) {
+            // A plain socket is already in our SDP: nothing to gather.
+            if (ready) {
+                ready();
+            }
+            return;
         }
         m_preparing = true;
         if (!m_settings.ice || (offer && !offersIce(*offer))) {
