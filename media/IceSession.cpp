@@ -222,6 +222,8 @@ MediaResult<void> IceSession::Impl::start() {
         // pairs; a relayed pair, the lowest in priority and often the only
         // one through a symmetric NAT, is then tried ~100 ms sooner.
         g_object_set(m_agent.get(), "stun-pacing-timer", 5u, nullptr);
+        g_object_set(m_agent.get(), "controlling-mode", m_config.controlling ? TRUE : FALSE,
+                     nullptr);
         if (g_object_class_find_property(G_OBJECT_GET_CLASS(m_agent.get()), "upnp") != nullptr) {
             g_object_set(m_agent.get(), "upnp", FALSE, nullptr);
         }

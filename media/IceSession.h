@@ -54,6 +54,9 @@ struct IceSessionConfig {
     /// Resolves a STUN/TURN host name to IPv4 literals (blocking; it runs on
     /// the ICE thread). Null: literal addresses only.
     std::function<std::vector<std::string>(const std::string &host)> resolve;
+    /// ICE's role, fixed before gathering starts (libnice refuses to switch
+    /// later): the side that makes the offer controls (RFC 8445 6.1.1).
+    bool controlling = false;
     std::chrono::milliseconds gatherDeadline{3000};
     /// From setRemote() to Failed when no pair was selected.
     std::chrono::milliseconds checkDeadline{10000};
@@ -73,8 +76,9 @@ public:
     [[nodiscard]] IceLocal local() const;
 
     /// The peer's ICE attributes; `controlling` for the side that made the
-    /// offer. A second call with the same ufrag and password changes nothing
-    /// (a re-INVITE keeps the session); a new ufrag restarts the checks.
+    /// offer (a role already fixed at creation stays: libnice keeps it until
+    /// a restart, and a conflict is resolved by the checks). A second call with the same ufrag and
+    /// password changes nothing (a re-INVITE keeps the session); a new ufrag restarts the checks.
     /// InvalidArgument when no candidate parses.
     [[nodiscard]] MediaResult<void> setRemote(const IceRemote &remote, bool controlling);
     /// A peer without ICE: send to address:port from the host candidate.

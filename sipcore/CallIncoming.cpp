@@ -188,7 +188,7 @@ void Call::decide(const IdentityVerdict &verdict) {
     // ICE gathers while it rings: our offer (or answer) is in the 200 OK.
     m_sdp->prepare(offerIsOurs() ? std::nullopt
                                  : std::optional<std::string_view>(crypto::asText(invite.body)),
-                   [this] { onMediaPrepared(); });
+                   offerIsOurs(), [this] { onMediaPrepared(); });
     respond(180, "Ringing");
     setState(State::Ringing);
 }

@@ -90,7 +90,10 @@ void Call::startOutgoing(const std::string &target, const std::string &requestUr
     }
     // ICE gathers while the INVITE is on its way and the callee's set is
     // checked: the ACK (our answer) then need not wait for a slow STUN server.
-    m_sdp->prepare(std::nullopt, [this] { onMediaPrepared(); });
+    // A signed INVITE has no SDP: the callee offers in its 200 OK. (If it
+    // ends in a plain call, our offer meets a controlled peer; ICE's
+    // role-conflict rule sorts that out.)
+    m_sdp->prepare(std::nullopt, leg.invite != InviteKind::Signed, [this] { onMediaPrepared(); });
     leg.sent.from = m_ctx.host.fromHeader(randomToken(8));
     leg.sent.to = "<" + m_peerAor + ">";
     leg.sent.callId = randomToken(16) + "@napkin";

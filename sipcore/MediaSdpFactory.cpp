@@ -38,7 +38,8 @@ public:
         m_ice.reset();
     }
 
-    void prepare(std::optional<std::string_view> offer, std::function<void()> ready) override {
+    void prepare(std::optional<std::string_view> offer, bool weOffer,
+                 std::function<void()> ready) override {
         if (m_preparing) {
             return; // asked before
         }
@@ -64,6 +65,7 @@ public:
         config.servers = m_settings.iceServers;
         config.resolve = m_settings.resolve;
         config.gatherDeadline = m_settings.iceGatherDeadline;
+        config.controlling = weOffer && !offer;
         config.checkDeadline = m_settings.iceCheckDeadline;
         QPointer<QObject> context(m_context.get());
         config.onEvent = [context, this](const media::IceEvent &event) {

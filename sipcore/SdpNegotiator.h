@@ -69,12 +69,17 @@ public:
 
     /// Starts what our SDP needs before it can be written: ICE gathering
     /// (host, STUN and TURN candidates). `offer` is the peer's, when it made
-    /// the first offer (a plain peer's offer without ICE needs nothing).
+    /// the first offer (a plain peer's offer without ICE needs nothing);
+    /// `weOffer` says whether this side will make the first offer (ICE's
+    /// controlling agent, RFC 8445 6.1.1: libnice fixes the role when it
+    /// starts gathering).
     /// `ready` runs on the caller's thread once createOffer/createAnswer
     /// will carry every candidate gathered within the deadline; at once when
     /// there is nothing to gather. Calling it again does nothing.
-    virtual void prepare(std::optional<std::string_view> offer, std::function<void()> ready) {
+    virtual void prepare(std::optional<std::string_view> offer, bool weOffer,
+                         std::function<void()> ready) {
         (void)offer;
+        (void)weOffer;
         if (ready) {
             ready();
         }

@@ -58,9 +58,11 @@ struct Events {
     }
 };
 
-std::shared_ptr<IceSession> makeSession(Events &events, std::chrono::milliseconds checks = 5000ms) {
+std::shared_ptr<IceSession> makeSession(Events &events, std::chrono::milliseconds checks = 5000ms,
+                                        bool controlling = false) {
     IceSessionConfig config;
     config.localAddress = "127.0.0.1";
+    config.controlling = controlling;
     config.checkDeadline = checks;
     config.onEvent = events.sink();
     auto session = IceSession::create(std::move(config));
@@ -121,7 +123,7 @@ void TestIceSession::hostCandidatesAreReadyAtOnce() {
 void TestIceSession::twoSessionsConnectAndCarryPackets() {
     Events ea;
     Events eb;
-    auto a = makeSession(ea);
+    auto a = makeSession(ea, 5000ms, true); // the offerer
     auto b = makeSession(eb);
     QVERIFY(ea.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
     QVERIFY(eb.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
@@ -146,7 +148,7 @@ void TestIceSession::twoSessionsConnectAndCarryPackets() {
 void TestIceSession::sameRemoteTwiceChangesNothing() {
     Events ea;
     Events eb;
-    auto a = makeSession(ea);
+    auto a = makeSession(ea, 5000ms, true); // the offerer
     auto b = makeSession(eb);
     QVERIFY(ea.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
     QVERIFY(eb.waitFor(IceEvent::Kind::GatheringDone, 2000ms));

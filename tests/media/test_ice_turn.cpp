@@ -240,6 +240,7 @@ void TestIceTurn::sessionsMeetThroughTheirRelays() {
     Events ea;
     Events eb;
     IceSessionConfig ca = config(TurnTransport::Udp);
+    ca.controlling = true;
     ca.onEvent = ea.sink();
     IceSessionConfig cb = config(TurnTransport::Tcp);
     cb.onEvent = eb.sink();
