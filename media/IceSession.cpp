@@ -153,15 +153,14 @@ public:
 
     // Shared between threads.
     std::atomic<bool> m_gathered{false};
-    std::atomic<bool> m_reported{false}; ///< Connected or Failed was reported
+    std::atomic<IceChecks> m_checks{IceChecks::Idle};
     mutable std::mutex m_mutex;
     std::deque<std::vector<std::uint8_t>> m_queue; // guarded
     std::optional<IcePath> m_path;                 // guarded
     std::optional<IceRemote> m_remote;             // guarded (ICE thread writes)
     std::string m_localUfrag;                      // guarded
     std::string m_localPwd;                        // guarded
-    bool m_plain = false;
-    GSource *m_checkTimer = nullptr; // ICE thread only
+    GSource *m_checkTimer = nullptr;               // ICE thread only
 
     void gatherOnIceThread();
     void emit(IceEvent event) {
@@ -344,7 +343,9 @@ void IceSession::Impl::gatheringFinished(const char *why) {
 }
 
 void IceSession::Impl::reportFailure(std::string message) {
-    if (m_reported.exchange(true)) {
+    // Only running checks fail: not a plain peer's, not once a pair works.
+    auto running = IceChecks::Running;
+    if (!m_checks.compare_exchange_strong(running, IceChecks::Failed)) {
         return;
     }
     mediaLog(LogLevel::Warning, "ice: " + message);
@@ -361,15 +362,8 @@ void IceSession::Impl::armCheckTimer() {
     g_source_set_callback(
         m_checkTimer,
         [](gpointer data) -> gboolean {
-            auto *self = static_cast<Impl *>(data);
-            bool selected = false;
-            {
-                std::lock_guard lock(self->m_mutex);
-                selected = self->m_path.has_value();
-            }
-            if (!selected) {
-                self->reportFailure("no candidate pair worked within the deadline");
-            }
+            static_cast<Impl *>(data)->reportFailure(
+                "no candidate pair worked within the deadline");
             return G_SOURCE_REMOVE;
         },
         this, nullptr);
@@ -379,7 +373,7 @@ void IceSession::Impl::armCheckTimer() {
 void IceSession::Impl::onStateChanged(NiceAgent *, guint, guint component, guint state,
                                       gpointer data) {
     auto *self = static_cast<Impl *>(data);
-    if (component == kComponent && state == NICE_COMPONENT_STATE_FAILED && !self->m_plain) {
+    if (component == kComponent && state == NICE_COMPONENT_STATE_FAILED) {
         self->reportFailure("every candidate pair failed its connectivity checks");
     }
 }
@@ -412,7 +406,9 @@ void IceSession::Impl::onSelectedPair(NiceAgent *, guint, guint component, NiceC
     mediaLog(LogLevel::Info, "ice: selected " + std::string(candidateKindName(path.local)) +
                                  " -> " + std::string(candidateKindName(path.remote)) + " over " +
                                  path.transport);
-    self->m_reported = true;
+    if (self->m_checks != IceChecks::Plain) {
+        self->m_checks = IceChecks::Connected;
+    }
     self->emit(IceEvent{IceEvent::Kind::Connected, path, {}});
 }
 
@@ -568,7 +564,6 @@ MediaResult<void> IceSession::setRemote(const IceRemote &remote, bool controllin
             }
             nice_agent_restart_stream(agent, d.m_stream);
             nice_agent_set_local_credentials(agent, d.m_stream, ufrag.c_str(), pwd.c_str());
-            d.m_reported = false;
         }
         GSList *parsed = nullptr;
         for (const auto &value : remote.candidates) {
@@ -590,6 +585,7 @@ MediaResult<void> IceSession::setRemote(const IceRemote &remote, bool controllin
                              "the peer's SDP has no usable ICE candidate for RTP");
         }
         g_object_set(agent, "controlling-mode", controlling ? TRUE : FALSE, nullptr);
+        d.m_checks = IceChecks::Running;
         if (!nice_agent_set_remote_credentials(agent, d.m_stream, remote.ufrag.c_str(),
                                                remote.pwd.c_str())) {
             return mediaFail(MediaErrc::InvalidArgument,
@@ -622,13 +618,17 @@ MediaResult<void> IceSession::setPlainRemote(const std::string &address, std::ui
                              "the peer's media address " + address + " is not an IP address");
         }
         nice_address_set_port(&candidate->addr, port);
-        d.m_plain = true;
+        d.m_checks = IceChecks::Plain;
         if (!nice_agent_set_selected_remote_candidate(d.m_agent.get(), d.m_stream, kComponent,
                                                       candidate.get())) {
             return mediaFail(MediaErrc::Socket, "no local address can reach " + address);
         }
         return {};
     });
+}
+
+IceChecks IceSession::checks() const {
+    return m_impl->m_checks;
 }
 
 std::optional<IcePath> IceSession::path() const {

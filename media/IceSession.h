@@ -46,6 +46,15 @@ struct IceEvent {
     std::string message;
 };
 
+/// How far the connectivity checks got.
+enum class IceChecks {
+    Idle,      ///< no peer yet (setRemote not called)
+    Running,   ///< checking the peer's candidates
+    Plain,     ///< a peer without ICE (setPlainRemote): no checks
+    Connected, ///< a pair was selected
+    Failed,    ///< no pair worked (all failed, or the deadline passed)
+};
+
 struct IceSessionConfig {
     /// Host candidates on this address only (a literal IP); empty: every
     /// non-loopback interface.
@@ -84,6 +93,7 @@ public:
     /// A peer without ICE: send to address:port from the host candidate.
     [[nodiscard]] MediaResult<void> setPlainRemote(const std::string &address, std::uint16_t port);
 
+    [[nodiscard]] IceChecks checks() const;
     /// The selected pair, once Connected.
     [[nodiscard]] std::optional<IcePath> path() const;
 

@@ -198,20 +198,22 @@ void Call::setVerdict(IdentityVerdict verdict) {
 }
 
 void Call::onMediaPrepared() {
-    if (auto *leg = std::get_if<IncomingLeg>(&m_leg)) {
-        if (std::exchange(leg->answerWhenPrepared, false)) {
-            answer();
-        }
+    switch (std::exchange(m_mediaWait, MediaWait::None)) {
+    case MediaWait::None:
         return;
-    }
-    if (auto cseq = std::exchange(out().inviteWhenPrepared, std::nullopt)) {
+    case MediaWait::Answer:
+        answer();
+        return;
+    case MediaWait::Invite:
         if (m_state == State::Calling) {
-            sendInvite(false, *cseq, {});
+            sendInvite(false, out().deferredInviteCseq, {});
         }
         return;
+    case MediaWait::Ack: {
+        DeferredAnswer deferred = std::move(out().deferred);
+        finishAnswer(deferred.verdict, std::move(deferred.sdp));
+        return;
     }
-    if (auto deferred = std::exchange(out().deferred, std::nullopt)) {
-        finishAnswer(deferred->verdict, std::move(deferred->sdp));
     }
 }
 

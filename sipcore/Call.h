@@ -147,6 +147,11 @@ public:
     /// only be reached in clear right now; plainCallConsentNeeded() asked the
     /// person, and nothing was sent in clear yet.
     [[nodiscard]] bool awaitingPlainConsent() const;
+    /// What the call holds back until ICE gathering is done (SdpNegotiator::
+    /// prepare): nothing, the 200 OK of answer(), our plain INVITE (its offer
+    /// must carry the candidates), or the ACK of a checked 2xx (our answer).
+    enum class MediaWait { None, Answer, Invite, Ack };
+    [[nodiscard]] MediaWait waitingForMedia() const { return m_mediaWait; }
     /// The person's answer to plainCallConsentNeeded(): call in clear, marked
     /// not end-to-end, or end the call (downgrade-refused).
     void allowPlainCall();
@@ -252,14 +257,12 @@ private:
         AnswerPhase answer = AnswerPhase::Awaiting;
         crypto::MimeBody answerBody;                       ///< the 2xx's body
         std::chrono::steady_clock::time_point okArrived{}; ///< when the first 2xx arrived
-        std::optional<DeferredAnswer> deferred;
-        /// A plain INVITE (with our offer) waiting for ICE gathering: its CSeq.
-        std::optional<std::uint32_t> inviteWhenPrepared;
+        DeferredAnswer deferred;                           ///< while waitingForMedia() is Ack
+        std::uint32_t deferredInviteCseq = 0;              ///< while waitingForMedia() is Invite
     };
     struct IncomingLeg {
         IdentityHeaders received;
         crypto::MimeBody invite;
-        bool answerWhenPrepared = false; ///< answer() waits for ICE gathering
     };
 
     [[nodiscard]] OutgoingLeg &out() { return std::get<OutgoingLeg>(m_leg); }
@@ -355,6 +358,7 @@ private:
     nua_handle_s *m_handle; ///< owned by the host, valid until ended()
     std::shared_ptr<const crypto::DeviceIdentity> m_identity;
     std::unique_ptr<SdpNegotiator> m_sdp;
+    MediaWait m_mediaWait = MediaWait::None;
     State m_state;
     IdentityVerdict m_verdict;
     Security m_security;

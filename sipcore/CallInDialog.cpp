@@ -209,10 +209,9 @@ void Call::hangUp() {
         [[fallthrough]];
     case State::Calling:
         noteEnd(CallErrc::Cancelled, "cancelled on this device", 0, false);
-        if (auto *leg = std::get_if<OutgoingLeg>(&m_leg);
-            leg != nullptr && leg->inviteWhenPrepared) {
+        if (m_mediaWait == MediaWait::Invite) {
             // The INVITE still waits for ICE gathering: nothing went out.
-            leg->inviteWhenPrepared.reset();
+            m_mediaWait = MediaWait::None;
             finishEnded(0, nullptr);
             return;
         }

@@ -198,7 +198,7 @@ void Call::answer() {
         return;
     }
     if (!m_sdp->prepared()) {
-        in().answerWhenPrepared = true; // onMediaPrepared() answers
+        m_mediaWait = MediaWait::Answer; // onMediaPrepared() answers
         return;
     }
     const crypto::MimeBody &invite = in().invite;

@@ -122,7 +122,8 @@ void Call::sendInvite(bool afterChallenge, std::uint32_t cseq, const std::string
         if (!afterChallenge && !m_sdp->prepared()) {
             // The offer must carry every candidate gathered within the
             // deadline (a relay may be the only way to us).
-            leg.inviteWhenPrepared = cseq;
+            leg.deferredInviteCseq = cseq;
+            m_mediaWait = MediaWait::Invite;
             return;
         }
         if (!afterChallenge) {
@@ -416,6 +417,7 @@ void Call::finishAnswer(const IdentityVerdict &verdict, std::optional<std::strin
         // Our answer (in the ACK) must carry our candidates: wait for the
         // gathering, which has its own deadline.
         leg.deferred = DeferredAnswer{verdict, std::move(sdp)};
+        m_mediaWait = MediaWait::Ack;
         return;
     }
     setVerdict(verdict);

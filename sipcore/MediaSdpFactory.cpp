@@ -40,7 +40,7 @@ public:
 
     void prepare(std::optional<std::string_view> offer, bool weOffer,
                  std::function<void()> ready) override {
-        if (m_preparing) {
+        if (m_preparation != Preparation::NotAsked) {
             return; // asked before
         }
         if (m_port != 0) {
@@ -50,9 +50,8 @@ public:
             }
             return;
         }
-        m_preparing = true;
         if (!m_settings.ice || (offer && !offersIce(*offer))) {
-            m_prepared = true;
+            m_preparation = Preparation::Ready;
             if (ready) {
                 ready();
             }
@@ -83,14 +82,15 @@ public:
         if (!ice) {
             qCWarning(lcSip).noquote()
                 << "ICE could not start, media goes without it:" << logText(ice.error().message);
-            m_prepared = true;
+            m_preparation = Preparation::Ready;
             finishPreparing();
             return;
         }
         m_ice = std::move(ice).value();
+        m_preparation = Preparation::Gathering;
     }
 
-    [[nodiscard]] bool prepared() const override { return !m_preparing || m_prepared; }
+    [[nodiscard]] bool prepared() const override { return m_preparation != Preparation::Gathering; }
 
     void onMediaPath(std::function<void(const media::IcePath &)> connected,
                      std::function<void(const std::string &)> failed) override {
@@ -184,7 +184,7 @@ private:
     void onIceEvent(const media::IceEvent &event) {
         switch (event.kind) {
         case media::IceEvent::Kind::GatheringDone:
-            m_prepared = true;
+            m_preparation = Preparation::Ready;
             finishPreparing();
             return;
         case media::IceEvent::Kind::Connected:
@@ -292,8 +292,10 @@ private:
     MediaSettings m_settings;
     bool m_auto = false;
     std::shared_ptr<media::IceSession> m_ice; ///< outlives m_session's thread
-    bool m_preparing = false;
-    bool m_prepared = false;
+    /// How far prepare() got: never asked, ICE gathering, or done (or nothing
+    /// to gather).
+    enum class Preparation { NotAsked, Gathering, Ready };
+    Preparation m_preparation = Preparation::NotAsked;
     std::function<void()> m_ready;
     std::function<void(const media::IcePath &)> m_pathConnected;
     std::function<void(const std::string &)> m_pathFailed;

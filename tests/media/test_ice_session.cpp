@@ -8,6 +8,7 @@
 
 #include "media/IceSession.h"
 #include "media/Sdp.h"
+#include "tests/media/IceTestSupport.h"
 
 #include <QTest>
 
@@ -23,42 +24,14 @@
 #include <thread>
 
 using namespace napkin::media;
+using napkin::media::testing::IceEvents;
+using napkin::media::testing::receiveOne;
 using namespace std::chrono_literals;
 
 namespace {
 
-/// Collects one session's events (they arrive on its ICE thread).
-struct Events {
-    std::mutex mutex;
-    std::vector<IceEvent> seen;
-    std::function<void(const IceEvent &)> sink() {
-        return [this](const IceEvent &e) {
-            std::lock_guard lock(mutex);
-            seen.push_back(e);
-        };
-    }
-    std::optional<IceEvent> find(IceEvent::Kind kind) {
-        std::lock_guard lock(mutex);
-        for (const auto &e : seen) {
-            if (e.kind == kind) {
-                return e;
-            }
-        }
-        return std::nullopt;
-    }
-    bool waitFor(IceEvent::Kind kind, std::chrono::milliseconds limit) {
-        const auto end = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < end) {
-            if (find(kind)) {
-                return true;
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        return false;
-    }
-};
-
-std::shared_ptr<IceSession> makeSession(Events &events, std::chrono::milliseconds checks = 5000ms,
+std::shared_ptr<IceSession> makeSession(IceEvents &events,
+                                        std::chrono::milliseconds checks = 5000ms,
                                         bool controlling = false) {
     IceSessionConfig config;
     config.localAddress = "127.0.0.1";
@@ -74,20 +47,6 @@ std::shared_ptr<IceSession> makeSession(Events &events, std::chrono::millisecond
 
 IceRemote remoteOf(const IceLocal &local) {
     return IceRemote{local.ufrag, local.pwd, local.candidates};
-}
-
-/// Waits until a packet arrives on `to` (polling its descriptor); its bytes.
-std::vector<std::uint8_t> receiveOne(IceSession &to, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    std::uint8_t buffer[2048];
-    while (std::chrono::steady_clock::now() < end) {
-        pollfd fd{to.readableFd(), POLLIN, 0};
-        (void)::poll(&fd, 1, 20);
-        if (const std::size_t n = to.receive(buffer); n > 0) {
-            return {buffer, buffer + n};
-        }
-    }
-    return {};
 }
 
 } // namespace
@@ -106,7 +65,7 @@ private Q_SLOTS:
 };
 
 void TestIceSession::hostCandidatesAreReadyAtOnce() {
-    Events events;
+    IceEvents events;
     auto s = makeSession(events);
     QVERIFY(events.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
     QVERIFY(s->gatheringDone());
@@ -121,16 +80,19 @@ void TestIceSession::hostCandidatesAreReadyAtOnce() {
 }
 
 void TestIceSession::twoSessionsConnectAndCarryPackets() {
-    Events ea;
-    Events eb;
+    IceEvents ea;
+    IceEvents eb;
     auto a = makeSession(ea, 5000ms, true); // the offerer
     auto b = makeSession(eb);
     QVERIFY(ea.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
     QVERIFY(eb.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
+    QCOMPARE(a->checks(), IceChecks::Idle);
     QVERIFY(a->setRemote(remoteOf(b->local()), true));
     QVERIFY(b->setRemote(remoteOf(a->local()), false));
     QVERIFY(ea.waitFor(IceEvent::Kind::Connected, 5000ms));
     QVERIFY(eb.waitFor(IceEvent::Kind::Connected, 5000ms));
+    QCOMPARE(a->checks(), IceChecks::Connected);
+    QCOMPARE(b->checks(), IceChecks::Connected);
     const auto path = a->path();
     QVERIFY(path);
     QCOMPARE(path->local, CandidateKind::Host);
@@ -146,8 +108,8 @@ void TestIceSession::twoSessionsConnectAndCarryPackets() {
 }
 
 void TestIceSession::sameRemoteTwiceChangesNothing() {
-    Events ea;
-    Events eb;
+    IceEvents ea;
+    IceEvents eb;
     auto a = makeSession(ea, 5000ms, true); // the offerer
     auto b = makeSession(eb);
     QVERIFY(ea.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
@@ -164,7 +126,7 @@ void TestIceSession::sameRemoteTwiceChangesNothing() {
 }
 
 void TestIceSession::plainPeerIsSentToItsAddress() {
-    Events ea;
+    IceEvents ea;
     auto a = makeSession(ea);
     QVERIFY(ea.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
     // The plain peer: a bare UDP socket.
@@ -177,6 +139,7 @@ void TestIceSession::plainPeerIsSentToItsAddress() {
     socklen_t length = sizeof addr;
     QCOMPARE(::getsockname(fd, reinterpret_cast<sockaddr *>(&addr), &length), 0);
     QVERIFY(a->setPlainRemote("127.0.0.1", ntohs(addr.sin_port)));
+    QCOMPARE(a->checks(), IceChecks::Plain);
     const std::vector<std::uint8_t> packet{0x80, 0x00, 0x07, 0x07};
     QVERIFY(a->send(packet));
     std::uint8_t buffer[64];
@@ -200,20 +163,21 @@ void TestIceSession::plainPeerIsSentToItsAddress() {
 }
 
 void TestIceSession::silentPeerFailsWithinTheDeadline() {
-    Events ea;
+    IceEvents ea;
     auto a = makeSession(ea, 1500ms);
     QVERIFY(ea.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
     // A peer that exists only in SDP: nothing answers at this port.
     IceRemote ghost{"abcd", "0123456789012345678901", {"1 1 UDP 2015363327 127.0.0.1 9 typ host"}};
     QVERIFY(a->setRemote(ghost, true));
     QVERIFY(ea.waitFor(IceEvent::Kind::Failed, 4000ms));
+    QCOMPARE(a->checks(), IceChecks::Failed);
     QVERIFY(!a->path());
     const std::vector<std::uint8_t> packet{0x80};
     QVERIFY(!a->send(packet));
 }
 
 void TestIceSession::unusableRemoteCandidatesAreRefused() {
-    Events ea;
+    IceEvents ea;
     auto a = makeSession(ea);
     IceRemote names{"abcd",
                     "0123456789012345678901",
@@ -235,7 +199,7 @@ void TestIceSession::badLocalAddressIsRefused() {
 }
 
 void TestIceSession::localAttributesParseAsSdp() {
-    Events ea;
+    IceEvents ea;
     auto a = makeSession(ea);
     QVERIFY(ea.waitFor(IceEvent::Kind::GatheringDone, 2000ms));
     const IceLocal local = a->local();

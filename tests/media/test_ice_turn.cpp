@@ -8,6 +8,7 @@
 // may only meet through their relays carrying packets both ways.
 
 #include "media/IceSession.h"
+#include "tests/media/IceTestSupport.h"
 #include "tests/support/ManagedProcess.h"
 
 #include <QFile>
@@ -23,38 +24,14 @@
 
 using namespace napkin::media;
 using namespace napkin::testing;
+using napkin::media::testing::IceEvents;
+using napkin::media::testing::receiveOne;
 using namespace std::chrono_literals;
 
 namespace {
 
 constexpr const char *kUser = "napkin";
 constexpr const char *kPassword = "correct-horse-battery";
-
-struct Events {
-    std::mutex mutex;
-    std::vector<IceEvent> seen;
-    std::function<void(const IceEvent &)> sink() {
-        return [this](const IceEvent &e) {
-            std::lock_guard lock(mutex);
-            seen.push_back(e);
-        };
-    }
-    bool waitFor(IceEvent::Kind kind, std::chrono::milliseconds limit) {
-        const auto end = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < end) {
-            {
-                std::lock_guard lock(mutex);
-                for (const auto &e : seen) {
-                    if (e.kind == kind) {
-                        return true;
-                    }
-                }
-            }
-            std::this_thread::sleep_for(10ms);
-        }
-        return false;
-    }
-};
 
 bool has(const std::vector<CandidateKind> &kinds, CandidateKind kind) {
     return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
@@ -69,19 +46,6 @@ IceRemote relayedOnly(const IceLocal &local) {
         }
     }
     return remote;
-}
-
-std::vector<std::uint8_t> receiveOne(IceSession &to, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    std::uint8_t buffer[2048];
-    while (std::chrono::steady_clock::now() < end) {
-        pollfd fd{to.readableFd(), POLLIN, 0};
-        (void)::poll(&fd, 1, 20);
-        if (const std::size_t n = to.receive(buffer); n > 0) {
-            return {buffer, buffer + n};
-        }
-    }
-    return {};
 }
 
 } // namespace
@@ -161,7 +125,7 @@ IceSessionConfig TestIceTurn::config(TurnTransport transport, const std::string 
 
 void TestIceTurn::relayedCandidateOverUdpAndTcp() {
     for (const TurnTransport transport : {TurnTransport::Udp, TurnTransport::Tcp}) {
-        Events events;
+        IceEvents events;
         IceSessionConfig c = config(transport);
         c.onEvent = events.sink();
         auto session = IceSession::create(std::move(c));
@@ -237,8 +201,8 @@ void TestIceTurn::probeNamesAnAbsentServer() {
 }
 
 void TestIceTurn::sessionsMeetThroughTheirRelays() {
-    Events ea;
-    Events eb;
+    IceEvents ea;
+    IceEvents eb;
     IceSessionConfig ca = config(TurnTransport::Udp);
     ca.controlling = true;
     ca.onEvent = ea.sink();

@@ -37,39 +37,65 @@ std::vector<QJsonObject> AgentProcess::events() const {
     return out;
 }
 
+namespace {
+
+/// An event whose fields include every field of `match`.
+AgentProcess::EventTest matching(const QJsonObject &match) {
+    return [match](const QJsonObject &e) {
+        for (auto it = match.begin(); it != match.end(); ++it) {
+            if (e.value(it.key()) != it.value()) {
+                return false;
+            }
+        }
+        return true;
+    };
+}
+
+} // namespace
+
 std::optional<QJsonObject> AgentProcess::find(const QString &event,
                                               const QJsonObject &match) const {
+    return findWhere(event, matching(match));
+}
+
+TestResult<QJsonObject> AgentProcess::waitFor(const QString &event, const QJsonObject &match,
+                                              int timeoutMs) {
+    return waitWhere(event, matching(match),
+                     event + QLatin1Char(' ') +
+                         QString::fromUtf8(QJsonDocument(match).toJson(QJsonDocument::Compact)),
+                     timeoutMs);
+}
+
+std::optional<QJsonObject> AgentProcess::findWhere(const QString &event,
+                                                   const EventTest &test) const {
     for (const auto &e : events()) {
-        if (e.value(QStringLiteral("event")).toString() != event) {
-            continue;
-        }
-        bool all = true;
-        for (auto it = match.begin(); it != match.end(); ++it) {
-            all = all && e.value(it.key()) == it.value();
-        }
-        if (all) {
+        if (e.value(QStringLiteral("event")).toString() == event && test(e)) {
             return e;
         }
     }
     return std::nullopt;
 }
 
-TestResult<QJsonObject> AgentProcess::waitFor(const QString &event, const QJsonObject &match,
-                                              int timeoutMs) {
+TestResult<QJsonObject> AgentProcess::waitWhere(const QString &event, const EventTest &test,
+                                                const QString &what, int timeoutMs) {
     std::optional<QJsonObject> found;
-    auto waited = m_process->waitUntil(
+    (void)m_process->waitUntil(
         [&] {
-            found = find(event, match);
+            found = findWhere(event, test);
             return found.has_value() || !m_process->isRunning();
         },
-        timeoutMs, QStringLiteral("the event ") + event);
-    if (!found) {
-        return fail(QStringLiteral("%1 never reported %2 %3\n%4")
-                        .arg(m_process->spec().name, event,
-                             QString::fromUtf8(QJsonDocument(match).toJson(QJsonDocument::Compact)),
-                             m_process->logTail(80)));
+        timeoutMs, what);
+    if (found) {
+        return *found;
     }
-    return *found;
+    QStringList seen;
+    for (const QJsonObject &e : events()) {
+        seen << QString::fromUtf8(QJsonDocument(e).toJson(QJsonDocument::Compact));
+    }
+    return fail(QStringLiteral("%1: no %2 within %3 ms; its events:\n%4\n%5")
+                    .arg(m_process->spec().name, what)
+                    .arg(timeoutMs)
+                    .arg(seen.join(QLatin1Char('\n')), m_process->logTail(80)));
 }
 
 } // namespace napkin::testing

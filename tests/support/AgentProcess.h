@@ -13,6 +13,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -42,6 +43,15 @@ public:
     /// timeout or when the agent exits first.
     [[nodiscard]] TestResult<QJsonObject>
     waitFor(const QString &event, const QJsonObject &match = {}, int timeoutMs = 30000);
+
+    using EventTest = std::function<bool(const QJsonObject &)>;
+    /// The first event of this kind that passes `test`.
+    [[nodiscard]] std::optional<QJsonObject> findWhere(const QString &event,
+                                                       const EventTest &test) const;
+    /// Waits for findWhere(); fails naming `what`, with every event so far
+    /// and the log tail, on timeout or when the agent exits first.
+    [[nodiscard]] TestResult<QJsonObject> waitWhere(const QString &event, const EventTest &test,
+                                                    const QString &what, int timeoutMs = 30000);
 
     [[nodiscard]] ManagedProcess &process() { return *m_process; }
 

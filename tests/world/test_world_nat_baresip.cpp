@@ -22,6 +22,7 @@
 
 #include "tests/support/AgentProcess.h"
 #include "tests/support/BaresipPhone.h"
+#include "tests/support/CallEvents.h"
 #include "tests/support/NatLab.h"
 #include "tests/support/ToneCheck.h"
 #include "tests/support/WorldRun.h"
@@ -48,76 +49,6 @@ constexpr int kCallSeconds = 6;
 /// bob2's address in home-b (bob2 itself does not run here).
 const char *const kHomeBAddress = "192.168.2.3";
 
-QString readText(const QString &path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-}
-
-QString compact(const QJsonObject &o) {
-    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
-
-std::optional<QJsonObject> findWhere(const AgentProcess &agent, const QString &kind,
-                                     const std::function<bool(const QJsonObject &)> &pred) {
-    for (const QJsonObject &e : agent.events()) {
-        if (e.value(QStringLiteral("event")).toString() == kind && pred(e)) {
-            return e;
-        }
-    }
-    return std::nullopt;
-}
-
-/// Waits for findWhere(); fails with the agent's events and log tail.
-TestResult<QJsonObject> waitWhere(AgentProcess &agent, const QString &kind,
-                                  const std::function<bool(const QJsonObject &)> &pred,
-                                  const QString &what, int timeoutMs = kWaitMs) {
-    std::optional<QJsonObject> found;
-    (void)agent.process().waitUntil(
-        [&] {
-            found = findWhere(agent, kind, pred);
-            return found.has_value() || !agent.process().isRunning();
-        },
-        timeoutMs, what);
-    if (found) {
-        return *found;
-    }
-    QStringList events;
-    for (const QJsonObject &e : agent.events()) {
-        events << compact(e);
-    }
-    return fail(QStringLiteral("%1: no %2 within %3 ms; its events:\n%4\n%5")
-                    .arg(agent.process().spec().name, what)
-                    .arg(timeoutMs)
-                    .arg(events.join(QLatin1Char('\n')), agent.process().logTail(40)));
-}
-
-/// The last ICE pair the agent reported (`{"local", "remote", "transport"}`).
-QJsonObject lastIce(const AgentProcess &agent) {
-    QJsonObject last;
-    for (const QJsonObject &e : agent.events()) {
-        if (e.value(QStringLiteral("event")) == QStringLiteral("media") &&
-            e.value(QStringLiteral("ice")).isObject()) {
-            last = e.value(QStringLiteral("ice")).toObject();
-        }
-    }
-    return last;
-}
-
-/// An error event about the call's media or audio.
-std::optional<QJsonObject> callError(const AgentProcess &agent) {
-    return findWhere(agent, QStringLiteral("error"), [](const QJsonObject &e) {
-        const QString where = e.value(QStringLiteral("where")).toString();
-        return e.value(QStringLiteral("code")) == QStringLiteral("no-media-path") ||
-               where == QStringLiteral("call") || where == QStringLiteral("audio");
-    });
-}
-
-/// How baresip takes part.
-enum class BaresipNat {
-    Ice,   ///< its ice module, with the world's coturn as TURN server
-    Plain, ///< no ICE, no STUN, no TURN
-};
-
 } // namespace
 
 class TestWorldNatBaresip : public QObject {
@@ -140,16 +71,17 @@ private:
     [[nodiscard]] QString freshAlice(const QString &name) const;
     /// Starts a baresip as `<user>@b.example` (added to the world) and waits
     /// until it has registered.
-    [[nodiscard]] TestResult<std::unique_ptr<BaresipPhone>>
-    startBaresip(const QString &name, const QString &user, BaresipNat nat, const QString &netns,
-                 const QString &address);
+    [[nodiscard]] TestResult<std::unique_ptr<BaresipPhone>> startBaresip(const QString &name,
+                                                                         const QString &user,
+                                                                         const QString &netns,
+                                                                         const QString &address);
     /// From the answer on: media plain SRTP (not end-to-end) at alice, the
-    /// ICE pair when `ice`, media flowing, the call established and encrypted
+    /// ICE pair, media flowing, the call established and encrypted
     /// at baresip, alice's hang-up seen by both, each recording holding the
     /// other's tone.
     /// `knownFailure`, when set, is expected to stop the call at the first
     /// check that media flows at alice (QEXPECT_FAIL).
-    void checkCall(AgentProcess &alice, BaresipPhone &phone, const QString &aliceHeard, bool ice,
+    void checkCall(AgentProcess &alice, BaresipPhone &phone, const QString &aliceHeard,
                    const char *knownFailure = nullptr);
 
     std::unique_ptr<WorldRun> m_world;
@@ -180,7 +112,7 @@ void TestWorldNatBaresip::cleanupTestCase() {
 }
 
 QString TestWorldNatBaresip::freshAlice(const QString &name) const {
-    QString text = readText(world(QStringLiteral("alice.ini")));
+    QString text = readTextFile(world(QStringLiteral("alice.ini")));
     static const QRegularExpression stateDir(QStringLiteral("(?m)^state_dir = .*$"));
     text.replace(stateDir, QStringLiteral("state_dir = ") + world(QStringLiteral("state/") + name));
     const QString path = world(name + QStringLiteral(".ini"));
@@ -192,8 +124,8 @@ QString TestWorldNatBaresip::freshAlice(const QString &name) const {
 }
 
 TestResult<std::unique_ptr<BaresipPhone>>
-TestWorldNatBaresip::startBaresip(const QString &name, const QString &user, BaresipNat nat,
-                                  const QString &netns, const QString &address) {
+TestWorldNatBaresip::startBaresip(const QString &name, const QString &user, const QString &netns,
+                                  const QString &address) {
     auto password =
         m_world->addUser(user + QStringLiteral("@b.example"), QStringLiteral("WORLD_B_DB"));
     if (!password) {
@@ -209,20 +141,18 @@ TestWorldNatBaresip::startBaresip(const QString &name, const QString &user, Bare
     // Its DNS look-ups go to the world's dnsmasq, not to this machine's resolver.
     settings.config << QStringLiteral("dns_server ") + m_world->env(QStringLiteral("WORLD_DNS")) +
                            QStringLiteral(":") + m_world->env(QStringLiteral("WORLD_DNS_PORT"));
-    if (nat == BaresipNat::Ice) {
-        // One ICE component: RTCP on the RTP port, as Napkin's.
-        settings.config << QStringLiteral("rtcp_mux yes");
-        settings.modules << QStringLiteral("stun") << QStringLiteral("turn")
-                         << QStringLiteral("ice");
-        const QString turnPassword =
-            readText(m_world->env(QStringLiteral("WORLD_TURN_PASSWORD_FILE"))).trimmed();
-        settings.accountParameters
-            << QStringLiteral("medianat=ice")
-            << QStringLiteral("stunserver=\"turn:%1\"")
-                   .arg(m_world->env(QStringLiteral("WORLD_TURN_SERVER")))
-            << QStringLiteral("stunuser=") + m_world->env(QStringLiteral("WORLD_TURN_USER"))
-            << QStringLiteral("stunpass=") + turnPassword;
-    }
+    // Its own ICE: the stun, turn and ice modules with the world's coturn.
+    // One ICE component: RTCP on the RTP port, as Napkin's.
+    settings.config << QStringLiteral("rtcp_mux yes");
+    settings.modules << QStringLiteral("stun") << QStringLiteral("turn") << QStringLiteral("ice");
+    const QString turnPassword =
+        readTextFile(m_world->env(QStringLiteral("WORLD_TURN_PASSWORD_FILE"))).trimmed();
+    settings.accountParameters << QStringLiteral("medianat=ice")
+                               << QStringLiteral("stunserver=\"turn:%1\"")
+                                      .arg(m_world->env(QStringLiteral("WORLD_TURN_SERVER")))
+                               << QStringLiteral("stunuser=") +
+                                      m_world->env(QStringLiteral("WORLD_TURN_USER"))
+                               << QStringLiteral("stunpass=") + turnPassword;
     auto phone = std::make_unique<BaresipPhone>(name, scratch(name));
     if (auto started = phone->start(settings); !started) {
         return fail(started.error());
@@ -234,20 +164,14 @@ TestWorldNatBaresip::startBaresip(const QString &name, const QString &user, Bare
 }
 
 void TestWorldNatBaresip::checkCall(AgentProcess &alice, BaresipPhone &phone,
-                                    const QString &aliceHeard, bool ice, const char *knownFailure) {
+                                    const QString &aliceHeard, const char *knownFailure) {
     if (knownFailure != nullptr) {
-        auto flowed = waitWhere(
-            alice, QStringLiteral("media"),
-            [](const QJsonObject &e) { return e.value(QStringLiteral("flowing")).toBool(); },
-            QStringLiteral("media flowing"), kCallSeconds * 1000 + 5000);
-        if (!flowed.ok() && qEnvironmentVariableIsSet("NAPKIN_DEBUG_DUMP")) {
-            qWarning("%s", qPrintable(alice.process().stderrText()));
-        }
+        auto flowed = waitForFlowing(alice, kCallSeconds * 1000 + 5000);
         QEXPECT_FAIL("", knownFailure, Abort);
         NAPKIN_VERIFY_OK(flowed);
     }
-    auto media = waitWhere(
-        alice, QStringLiteral("media"),
+    auto media = alice.waitWhere(
+        QStringLiteral("media"),
         [](const QJsonObject &e) { return e.contains(QStringLiteral("e2e")); },
         QStringLiteral("media event"));
     NAPKIN_VERIFY_OK(media);
@@ -256,17 +180,9 @@ void TestWorldNatBaresip::checkCall(AgentProcess &alice, BaresipPhone &phone,
     QVERIFY(!media->value(QStringLiteral("not_e2e_reason")).toString().isEmpty());
     QCOMPARE(media->value(QStringLiteral("srtp")).toString(),
              QStringLiteral("AES_CM_128_HMAC_SHA1_80"));
-    if (ice) {
-        auto pair = waitWhere(
-            alice, QStringLiteral("media"),
-            [](const QJsonObject &e) { return e.value(QStringLiteral("ice")).isObject(); },
-            QStringLiteral("media event with \"ice\""));
-        NAPKIN_VERIFY_OK(pair);
-    }
-    auto flowing = waitWhere(
-        alice, QStringLiteral("media"),
-        [](const QJsonObject &e) { return e.value(QStringLiteral("flowing")).toBool(); },
-        QStringLiteral("media flowing"));
+    auto firstPair = waitForIce(alice);
+    NAPKIN_VERIFY_OK(firstPair);
+    auto flowing = waitForFlowing(alice);
     NAPKIN_VERIFY_OK(flowing);
     auto established = phone.waitEvent(QStringLiteral("CALL_ESTABLISHED"));
     NAPKIN_VERIFY_OK(established);
@@ -275,20 +191,16 @@ void TestWorldNatBaresip::checkCall(AgentProcess &alice, BaresipPhone &phone,
     auto rtp = phone.waitEvent(QStringLiteral("CALL_RTPESTAB"));
     NAPKIN_VERIFY_OK(rtp);
 
-    auto ended = waitWhere(
-        alice, QStringLiteral("ended"), [](const QJsonObject &) { return true; },
-        QStringLiteral("ended"), kCallSeconds * 1000 + kWaitMs);
+    auto ended = alice.waitFor(QStringLiteral("ended"), {}, kCallSeconds * 1000 + kWaitMs);
     NAPKIN_VERIFY_OK(ended);
     QCOMPARE(ended->value(QStringLiteral("code")).toString(), QStringLiteral("hangup"));
     auto closed = phone.waitEvent(QStringLiteral("CALL_CLOSED"));
     NAPKIN_VERIFY_OK(closed);
     const QJsonObject pair = lastIce(alice);
-    qInfo("alice's ICE pair: %s", qPrintable(compact(pair)));
-    if (ice) {
-        QVERIFY2(!pair.isEmpty(), "no ICE pair reported");
-    }
+    qInfo("alice's ICE pair: %s", qPrintable(compactJson(pair)));
+    QVERIFY2(!pair.isEmpty(), "no ICE pair reported");
     const auto error = callError(alice);
-    QVERIFY2(!error, qPrintable(compact(error.value_or(QJsonObject{}))));
+    QVERIFY2(!error, qPrintable(compactJson(error.value_or(QJsonObject{}))));
     const QString baresipLog = phone.log();
     phone.stop();
     alice.process().stop(); // the recording is finished at shutdown
@@ -297,16 +209,14 @@ void TestWorldNatBaresip::checkCall(AgentProcess &alice, BaresipPhone &phone,
     const QString heard = phone.decodedRecording();
     QVERIFY2(!heard.isEmpty(), qPrintable(phone.logTail()));
     NAPKIN_VERIFY_OK(checkTone(heard, kAliceTone));
-    if (ice) {
-        // libre's side of it: its checks completed too.
-        QVERIFY2(baresipLog.contains(QStringLiteral("connectivity check is complete")),
-                 qPrintable(baresipLog.right(4000)));
-    }
+    // libre's side of it: its checks completed too.
+    QVERIFY2(baresipLog.contains(QStringLiteral("connectivity check is complete")),
+             qPrintable(baresipLog.right(4000)));
 }
 
 void TestWorldNatBaresip::aliceCallsBaresipWithIce() {
     auto phone = startBaresip(QStringLiteral("1-baresip"), QStringLiteral("baresip1"),
-                              BaresipNat::Ice, m_world->env(QStringLiteral("WORLD_NS_BOB2")),
+                              m_world->env(QStringLiteral("WORLD_NS_BOB2")),
                               QString::fromLatin1(kHomeBAddress));
     NAPKIN_VERIFY_OK(phone);
     // alice's signed INVITE without SDP is refused; she calls again with a
@@ -320,7 +230,7 @@ void TestWorldNatBaresip::aliceCallsBaresipWithIce() {
                                  aliceHeard},
                                 m_world->env(QStringLiteral("WORLD_NS_ALICE")));
     NAPKIN_VERIFY_OK(alice->start());
-    checkCall(*alice, **phone, aliceHeard, true,
+    checkCall(*alice, **phone, aliceHeard,
               "baresip 1.0.0 with medianat answers a=crypto:1 (not the offer's tag): its SDES "
               "answer is made before ICE completes (stream_update waits for mnat_ready), so "
               "Napkin ends the call: media-failed, the answer's a=crypto does not match");
@@ -334,23 +244,16 @@ void TestWorldNatBaresip::baresipWithIceCallsAlice() {
                                  QString::number(kCallSeconds), QStringLiteral("--play"),
                                  m_aliceTone, QStringLiteral("--record"), aliceHeard},
                                 m_world->env(QStringLiteral("WORLD_NS_ALICE")));
-    NAPKIN_VERIFY_OK(alice->start());
-    auto registered = waitWhere(
-        *alice, QStringLiteral("registered"),
-        [](const QJsonObject &e) {
-            return e.value(QStringLiteral("state")) == QStringLiteral("registered");
-        },
-        QStringLiteral("registered"));
-    NAPKIN_VERIFY_OK(registered);
+    NAPKIN_VERIFY_OK(startRegistered(*alice, kWaitMs));
     auto phone = startBaresip(QStringLiteral("2-baresip"), QStringLiteral("baresip2"),
-                              BaresipNat::Ice, m_world->env(QStringLiteral("WORLD_NS_BOB2")),
+                              m_world->env(QStringLiteral("WORLD_NS_BOB2")),
                               QString::fromLatin1(kHomeBAddress));
     NAPKIN_VERIFY_OK(phone);
     auto dialled = (*phone)->command(QStringLiteral("dial"), QStringLiteral("sip:alice@a.example"));
     NAPKIN_VERIFY_OK(dialled);
     QVERIFY2(dialled->value(QStringLiteral("ok")).toBool(),
              qPrintable(dialled->value(QStringLiteral("data")).toString()));
-    checkCall(*alice, **phone, aliceHeard, true,
+    checkCall(*alice, **phone, aliceHeard,
               "libre's ICE (baresip 1.0.0, the offerer) and libnice (alice, controlled) select "
               "no pair alice can use: her media never flows. Not yet understood (with alice "
               "wrongly controlling, before the role fix, a pair came after ~4.7 s and still "

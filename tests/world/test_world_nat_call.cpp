@@ -24,6 +24,7 @@
 // Registration through a NAT whose mapping expires: test_nat_registration.
 
 #include "tests/support/AgentProcess.h"
+#include "tests/support/CallEvents.h"
 #include "tests/support/NatLab.h"
 #include "tests/support/PacketCapture.h"
 #include "tests/support/ToneCheck.h"
@@ -56,98 +57,6 @@ constexpr qint64 kIceDeadlineMs = 10000;
 constexpr qint64 kIceSlackMs = 3000;
 /// The first relay port of the world's coturn (min-port in coturn.conf).
 constexpr std::uint16_t kFirstRelayPort = 49152;
-
-QString readText(const QString &path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-}
-
-QString compact(const QJsonObject &o) {
-    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
-
-/// The first event of `kind` that satisfies `pred`.
-std::optional<QJsonObject> findWhere(const AgentProcess &agent, const QString &kind,
-                                     const std::function<bool(const QJsonObject &)> &pred) {
-    for (const QJsonObject &e : agent.events()) {
-        if (e.value(QStringLiteral("event")).toString() == kind && pred(e)) {
-            return e;
-        }
-    }
-    return std::nullopt;
-}
-
-/// Waits for findWhere(); fails with the agent's events and log tail.
-TestResult<QJsonObject> waitWhere(AgentProcess &agent, const QString &kind,
-                                  const std::function<bool(const QJsonObject &)> &pred,
-                                  const QString &what, int timeoutMs = kWaitMs) {
-    std::optional<QJsonObject> found;
-    (void)agent.process().waitUntil(
-        [&] {
-            found = findWhere(agent, kind, pred);
-            return found.has_value() || !agent.process().isRunning();
-        },
-        timeoutMs, what);
-    if (found) {
-        return *found;
-    }
-    QStringList events;
-    for (const QJsonObject &e : agent.events()) {
-        events << compact(e);
-    }
-    return fail(QStringLiteral("%1: no %2 within %3 ms; its events:\n%4\n%5")
-                    .arg(agent.process().spec().name, what)
-                    .arg(timeoutMs)
-                    .arg(events.join(QLatin1Char('\n')), agent.process().logTail(40)));
-}
-
-/// The media event with the ICE pair (`{"ice": {"local", "remote", "transport"}}`).
-TestResult<QJsonObject> waitForIce(AgentProcess &agent) {
-    auto found = waitWhere(
-        agent, QStringLiteral("media"),
-        [](const QJsonObject &e) { return e.value(QStringLiteral("ice")).isObject(); },
-        QStringLiteral("media event with \"ice\""));
-    if (!found) {
-        return fail(found.error());
-    }
-    return found->value(QStringLiteral("ice")).toObject();
-}
-
-/// The last pair ICE reported (it reports each change: the first pair that
-/// works, then the nominated one when that differs).
-QJsonObject lastIce(const AgentProcess &agent) {
-    QJsonObject last;
-    for (const QJsonObject &e : agent.events()) {
-        if (e.value(QStringLiteral("event")) == QStringLiteral("media") &&
-            e.value(QStringLiteral("ice")).isObject()) {
-            last = e.value(QStringLiteral("ice")).toObject();
-        }
-    }
-    return last;
-}
-
-TestResult<QJsonObject> waitForFlowing(AgentProcess &agent) {
-    return waitWhere(
-        agent, QStringLiteral("media"),
-        [](const QJsonObject &e) { return e.value(QStringLiteral("flowing")).toBool(); },
-        QStringLiteral("media flowing"));
-}
-
-TestResult<QJsonObject> waitForCallState(AgentProcess &agent, const QString &state) {
-    return waitWhere(
-        agent, QStringLiteral("call_state"),
-        [state](const QJsonObject &e) { return e.value(QStringLiteral("state")) == state; },
-        QStringLiteral("call_state ") + state);
-}
-
-/// An error event that ends a call's media ("where" other than enrolment and profile warnings).
-std::optional<QJsonObject> callError(const AgentProcess &agent) {
-    return findWhere(agent, QStringLiteral("error"), [](const QJsonObject &e) {
-        const QString where = e.value(QStringLiteral("where")).toString();
-        return e.value(QStringLiteral("code")) == QStringLiteral("no-media-path") ||
-               where == QStringLiteral("call") || where == QStringLiteral("audio");
-    });
-}
 
 /// RTP relayed by the TURN server at `turn`, per SSRC: between its relay
 /// ports and the peers, or inside TURN framing to and from its port 3478.
@@ -222,7 +131,7 @@ private:
     /// remembered the last run's key would judge the next one
     /// verified-new-device.
     [[nodiscard]] QString freshProfile(const QString &base, const QString &name) const {
-        QString text = readText(world(base + QStringLiteral(".ini")));
+        QString text = readTextFile(world(base + QStringLiteral(".ini")));
         static const QRegularExpression stateDir(QStringLiteral("(?m)^state_dir = .*$"));
         text.replace(stateDir,
                      QStringLiteral("state_dir = ") + world(QStringLiteral("state/") + name));
@@ -267,7 +176,7 @@ void TestWorldNatCall::initTestCase() {
     m_turn = QHostAddress(turn.section(QLatin1Char(':'), 0, 0));
     m_turnPort = turn.section(QLatin1Char(':'), 1).toInt();
     QVERIFY(!m_turn.isNull() && m_turnPort > 0);
-    QVERIFY2(readText(world(QStringLiteral("alice.ini")))
+    QVERIFY2(readTextFile(world(QStringLiteral("alice.ini")))
                  .contains(QStringLiteral("turn_server = turn:") + turn),
              "the NAT world's profiles carry no TURN server");
     m_aliceTone = scratch(QStringLiteral("alice-tone.wav"));
@@ -315,12 +224,12 @@ void TestWorldNatCall::tonesBothWays(AgentProcess &caller, AgentProcess &callee,
     callerIce = lastIce(caller);
     calleeIce = lastIce(callee);
     qInfo("ICE pair: %s %s, %s %s", qPrintable(caller.process().spec().name),
-          qPrintable(compact(callerIce)), qPrintable(callee.process().spec().name),
-          qPrintable(compact(calleeIce)));
+          qPrintable(compactJson(callerIce)), qPrintable(callee.process().spec().name),
+          qPrintable(compactJson(calleeIce)));
     const auto callerError = callError(caller);
-    QVERIFY2(!callerError, qPrintable(compact(callerError.value_or(QJsonObject{}))));
+    QVERIFY2(!callerError, qPrintable(compactJson(callerError.value_or(QJsonObject{}))));
     const auto calleeError = callError(callee);
-    QVERIFY2(!calleeError, qPrintable(compact(calleeError.value_or(QJsonObject{}))));
+    QVERIFY2(!calleeError, qPrintable(compactJson(calleeError.value_or(QJsonObject{}))));
     // A clean stop finishes the recordings.
     caller.process().stop();
     callee.process().stop();
@@ -339,9 +248,7 @@ void TestWorldNatCall::aliceCallsBobThroughBothNats() {
                      freshProfile(QStringLiteral("bob"), QStringLiteral("1-bob")), "WORLD_NS_BOB",
                      {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
                       QStringLiteral("--record"), bobHeard});
-    NAPKIN_VERIFY_OK(bob->start());
-    NAPKIN_WAIT_EVENT(bobRegistered, *bob, QStringLiteral("registered"),
-                      {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
+    NAPKIN_VERIFY_OK(startRegistered(*bob, kWaitMs));
     auto alice =
         agent(QStringLiteral("1-alice"),
               freshProfile(QStringLiteral("alice"), QStringLiteral("1-alice")), "WORLD_NS_ALICE",
@@ -359,8 +266,8 @@ void TestWorldNatCall::aliceCallsBobThroughBothNats() {
     // A symmetric NAT against a filtering one: no direct pair works.
     QVERIFY2(aliceIce.value(QStringLiteral("local")) == QStringLiteral("relay") ||
                  bobIce.value(QStringLiteral("local")) == QStringLiteral("relay"),
-             qPrintable(QStringLiteral("no relay: alice ") + compact(aliceIce) +
-                        QStringLiteral(", bob ") + compact(bobIce)));
+             qPrintable(QStringLiteral("no relay: alice ") + compactJson(aliceIce) +
+                        QStringLiteral(", bob ") + compactJson(bobIce)));
 
     // What the proxies saw: sealed bodies only, no key.
     const auto trace = m_world->trace();
@@ -378,7 +285,7 @@ void TestWorldNatCall::aliceCallsBobThroughBothNats() {
     }
     QVERIFY2(sealedOk, "no 200 OK with a sealed SDP in the proxies' record");
     const QString coturnLog =
-        readText(m_world->env(QStringLiteral("WORLD_LOG_DIR")) + QStringLiteral("/coturn.log"));
+        readTextFile(m_world->env(QStringLiteral("WORLD_LOG_DIR")) + QStringLiteral("/coturn.log"));
     QVERIFY2(coturnLog.contains(QStringLiteral("ALLOCATE processed, success")),
              "coturn logged no allocation");
     QVERIFY(!coturnLog.contains(QStringLiteral("a=crypto")));
@@ -415,9 +322,7 @@ void TestWorldNatCall::aliceAndBob2CallEachOther() {
                   freshProfile(QStringLiteral("bob2"), QStringLiteral("2-bob2")), "WORLD_NS_BOB2",
                   {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
                    QStringLiteral("--record"), bob2Heard});
-        NAPKIN_VERIFY_OK(bob2->start());
-        NAPKIN_WAIT_EVENT(registered, *bob2, QStringLiteral("registered"),
-                          {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
+        NAPKIN_VERIFY_OK(startRegistered(*bob2, kWaitMs));
         auto alice = agent(
             QStringLiteral("2-alice"),
             freshProfile(QStringLiteral("alice"), QStringLiteral("2-alice")), "WORLD_NS_ALICE",
@@ -438,9 +343,7 @@ void TestWorldNatCall::aliceAndBob2CallEachOther() {
                            "WORLD_NS_ALICE",
                            {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_aliceTone,
                             QStringLiteral("--record"), aliceHeard});
-        NAPKIN_VERIFY_OK(alice->start());
-        NAPKIN_WAIT_EVENT(registered, *alice, QStringLiteral("registered"),
-                          {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
+        NAPKIN_VERIFY_OK(startRegistered(*alice, kWaitMs));
         auto bob2 =
             agent(QStringLiteral("3-bob2"),
                   freshProfile(QStringLiteral("bob2"), QStringLiteral("3-bob2")), "WORLD_NS_BOB2",
@@ -467,9 +370,7 @@ void TestWorldNatCall::holdAndResumeThroughTheNats() {
               freshProfile(QStringLiteral("bob2"), QStringLiteral("4-bob2")), "WORLD_NS_BOB2",
               {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
                QStringLiteral("--record"), bob2Heard});
-    NAPKIN_VERIFY_OK(bob2->start());
-    NAPKIN_WAIT_EVENT(registered, *bob2, QStringLiteral("registered"),
-                      {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
+    NAPKIN_VERIFY_OK(startRegistered(*bob2, kWaitMs));
     auto alice = agent(
         QStringLiteral("4-alice"), freshProfile(QStringLiteral("alice"), QStringLiteral("4-alice")),
         "WORLD_NS_ALICE",
@@ -482,13 +383,13 @@ void TestWorldNatCall::holdAndResumeThroughTheNats() {
     NAPKIN_VERIFY_OK(aliceIce);
     auto bob2Flowing = waitForFlowing(*bob2);
     NAPKIN_VERIFY_OK(bob2Flowing);
-    auto held = waitWhere(
-        *bob2, QStringLiteral("hold"),
+    auto held = bob2->waitWhere(
+        QStringLiteral("hold"),
         [](const QJsonObject &e) { return e.value(QStringLiteral("remote")).toBool(); },
         QStringLiteral("remote hold"));
     NAPKIN_VERIFY_OK(held);
-    auto resumed = waitWhere(
-        *bob2, QStringLiteral("hold"),
+    auto resumed = bob2->waitWhere(
+        QStringLiteral("hold"),
         [](const QJsonObject &e) {
             return !e.value(QStringLiteral("remote")).toBool() &&
                    !e.value(QStringLiteral("local")).toBool();
@@ -497,8 +398,8 @@ void TestWorldNatCall::holdAndResumeThroughTheNats() {
     NAPKIN_VERIFY_OK(resumed);
     // Media flows again after the resume (a flowing event after it).
     const qint64 resumedAt = resumed->value(QStringLiteral("t")).toInteger();
-    auto flowingAgain = waitWhere(
-        *bob2, QStringLiteral("media"),
+    auto flowingAgain = bob2->waitWhere(
+        QStringLiteral("media"),
         [resumedAt](const QJsonObject &e) {
             return e.value(QStringLiteral("flowing")).toBool() &&
                    e.value(QStringLiteral("t")).toInteger() >= resumedAt;
@@ -507,7 +408,7 @@ void TestWorldNatCall::holdAndResumeThroughTheNats() {
     NAPKIN_VERIFY_OK(flowingAgain);
     NAPKIN_WAIT_EVENT(ended, *bob2, QStringLiteral("ended"), {}, kWaitMs);
     const auto error = callError(*alice);
-    QVERIFY2(!error, qPrintable(compact(error.value_or(QJsonObject{}))));
+    QVERIFY2(!error, qPrintable(compactJson(error.value_or(QJsonObject{}))));
     alice->process().stop();
     bob2->process().stop();
     // The recording's last seconds (well after the resume) hold alice's tone.
@@ -525,9 +426,7 @@ void TestWorldNatCall::carolIsRelayedOverTurnTcp() {
                      freshProfile(QStringLiteral("bob"), QStringLiteral("5-bob")), "WORLD_NS_BOB",
                      {QStringLiteral("--auto-answer"), QStringLiteral("--play"), m_bobTone,
                       QStringLiteral("--record"), bobHeard});
-    NAPKIN_VERIFY_OK(bob->start());
-    NAPKIN_WAIT_EVENT(registered, *bob, QStringLiteral("registered"),
-                      {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
+    NAPKIN_VERIFY_OK(startRegistered(*bob, kWaitMs));
     auto carol = agent(
         QStringLiteral("5-carol"), freshProfile(QStringLiteral("carol"), QStringLiteral("5-carol")),
         "WORLD_NS_CAROL",
@@ -548,7 +447,7 @@ void TestWorldNatCall::carolIsRelayedOverTurnTcp() {
 void TestWorldNatCall::withoutStunOrTurnTheCallSaysNoMediaPath() {
     // alice's profile without the world's STUN and TURN server: her only
     // candidate is her home address, which nothing outside reaches.
-    QString text = readText(world(QStringLiteral("alice.ini")));
+    QString text = readTextFile(world(QStringLiteral("alice.ini")));
     QStringList kept;
     for (const QString &line : text.split(QLatin1Char('\n'))) {
         if (!line.startsWith(QStringLiteral("stun_server")) &&
@@ -562,21 +461,19 @@ void TestWorldNatCall::withoutStunOrTurnTheCallSaysNoMediaPath() {
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
         f.write(kept.join(QLatin1Char('\n')).toUtf8());
     }
-    QVERIFY(!readText(bare).contains(QStringLiteral("turn_server")));
+    QVERIFY(!readTextFile(bare).contains(QStringLiteral("turn_server")));
 
     auto bob =
         agent(QStringLiteral("6-bob"), freshProfile(QStringLiteral("bob"), QStringLiteral("6-bob")),
               "WORLD_NS_BOB", {QStringLiteral("--auto-answer")});
-    NAPKIN_VERIFY_OK(bob->start());
-    NAPKIN_WAIT_EVENT(registered, *bob, QStringLiteral("registered"),
-                      {{QStringLiteral("state"), QStringLiteral("registered")}}, kWaitMs);
+    NAPKIN_VERIFY_OK(startRegistered(*bob, kWaitMs));
     auto alice = agent(QStringLiteral("6-alice"), bare, "WORLD_NS_ALICE",
                        {QStringLiteral("--call"), QStringLiteral("sip:bob@b.example")});
     NAPKIN_VERIFY_OK(alice->start());
     auto active = waitForCallState(*alice, QStringLiteral("active"));
     NAPKIN_VERIFY_OK(active);
-    auto error = waitWhere(
-        *alice, QStringLiteral("error"),
+    auto error = alice->waitWhere(
+        QStringLiteral("error"),
         [](const QJsonObject &e) {
             return e.value(QStringLiteral("code")) == QStringLiteral("no-media-path");
         },
@@ -585,15 +482,15 @@ void TestWorldNatCall::withoutStunOrTurnTheCallSaysNoMediaPath() {
     const qint64 after = error->value(QStringLiteral("t")).toInteger() -
                          active->value(QStringLiteral("t")).toInteger();
     qInfo("no-media-path %lld ms after the call became active: %s", static_cast<long long>(after),
-          qPrintable(compact(*error)));
+          qPrintable(compactJson(*error)));
     QVERIFY2(after <= kIceDeadlineMs + kIceSlackMs,
              qPrintable(QStringLiteral("no-media-path came %1 ms after the answer").arg(after)));
     QVERIFY2(error->value(QStringLiteral("message")).toString().contains(QStringLiteral("TURN")),
-             qPrintable(compact(*error)));
+             qPrintable(compactJson(*error)));
     QCOMPARE(error->value(QStringLiteral("call")).toString(),
              active->value(QStringLiteral("call")).toString());
-    QVERIFY2(!findWhere(
-                 *alice, QStringLiteral("media"),
+    QVERIFY2(!alice->findWhere(
+                 QStringLiteral("media"),
                  [](const QJsonObject &e) { return e.value(QStringLiteral("flowing")).toBool(); }),
              "media flowed although no path was found");
     alice->process().stop();
